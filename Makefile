@@ -1,0 +1,56 @@
+# Two commands on a fresh machine: `make run` and `make test`. Only Python 3.11+ and make are needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: run test lint format install install-dev migrate web worker bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the requirements change.
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+## run: set up, then serve the API on $(ADDR) with a Celery worker (and beat) beside it; Ctrl-C stops both.
+run: migrate
+	@echo "API on http://$(ADDR)/api/v1/health — docs at http://$(ADDR)/api/docs/ — admin at http://$(ADDR)/admin/"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/celery -A leadsy worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2 & \
+	$(BIN)/python manage.py runserver --noreload $(ADDR) & \
+	wait
+
+web: migrate
+	$(BIN)/python manage.py runserver $(ADDR)
+
+worker: install
+	$(BIN)/celery -A leadsy worker --beat --schedule var/celerybeat-schedule --loglevel INFO
+
+## test: the whole suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf var/test_db.sqlite3* var/test-broker-*

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from .forms import UserChangeAdminForm, UserCreationAdminForm
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    ordering = ["-created_at"]
+    list_display = ["email", "full_name", "status", "is_staff", "created_at", "last_login"]
+    list_filter = ["status", "is_staff", "is_superuser", "onboarding_completed"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["created_at", "updated_at", "last_login", "terms_accepted_at"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Profile", {"fields": ["first_name", "last_name", "avatar", "status"]}),
+        ("Onboarding", {"fields": ["onboarding_completed", "terms_accepted_at"]}),
+        ("Permissions", {"fields": ["is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "created_at", "updated_at"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name", "password1", "password2"]})
+    ]
+    filter_horizontal = ["groups", "user_permissions"]

@@ -1,0 +1,87 @@
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+
+class Stage(models.Model):
+    """A step of the lead pipeline (New, Contacted, ...), seeded by a data migration."""
+
+    name = models.CharField(max_length=64, unique=True)
+    position = models.PositiveIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        FINISHED = "finished", "Finished"
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lead(models.Model):
+    """A prospect of one company. The database itself refuses a duplicate email or phone per company.
+
+    `email` is stored lower-cased and `phone` in E.164; both are NULL when absent so that the
+    partial unique constraints ignore them.
+    """
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="leads")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
+    import_file = models.ForeignKey(
+        "imports.ImportFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    email = models.CharField(max_length=254, null=True, blank=True)  # noqa: DJ001 - NULL = absent, skipped by the unique index
+    phone = models.CharField(max_length=20, null=True, blank=True)  # noqa: DJ001 - NULL = absent, skipped by the unique index
+    company_name = models.CharField(max_length=255, blank=True)
+    job_title = models.CharField(max_length=255, blank=True)
+    city = models.CharField(max_length=150, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    source = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                F("company"), Lower("email"), condition=Q(email__isnull=False), name="campaigns_lead_email_per_company"
+            ),
+            models.UniqueConstraint(
+                fields=["company", "phone"], condition=Q(phone__isnull=False), name="campaigns_lead_phone_per_company"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="lead_company_recent_idx"),
+            models.Index(fields=["company", "stage"], name="lead_company_stage_idx"),
+            models.Index(fields=["company", "campaign"], name="lead_company_campaign_idx"),
+            models.Index(fields=["company", "import_file"], name="lead_company_import_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.phone or f"Lead {self.pk}"

@@ -1,0 +1,68 @@
+"""Tenancy, in one place: which companies a user may see, and what its access level lets it do.
+
+Every company-scoped view and selector in every app goes through here. A company the user holds
+no access in does not exist for it (404); a visible company where its level is too low is 403.
+"""
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from .models import Access, Company, UserAccess
+
+_ALL = frozenset({Access.OWNER, Access.ADMIN, Access.MANAGER, Access.AGENT})
+_ADMINS = frozenset({Access.OWNER, Access.ADMIN})
+_RUNNERS = frozenset({Access.OWNER, Access.ADMIN, Access.MANAGER})
+
+# What each access level may do. The README's table is written from this one.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "company.view": _ALL,
+    "company.manage": _ADMINS,  # settings, avatar, cycles, child companies
+    "users.view": _ALL,
+    "users.manage": _ADMINS,  # user accesses, creating users in the company
+    "invitations.manage": _ADMINS,
+    "memberships.manage": _ADMINS,
+    "campaigns.view": _ALL,
+    "campaigns.manage": _RUNNERS,
+    "leads.view": _ALL,
+    "imports.view": _ALL,
+    "imports.manage": _RUNNERS,  # upload, cancel
+}
+
+
+def companies_visible_to(user) -> QuerySet[Company]:
+    if not user.is_authenticated:
+        return Company.objects.none()
+    return Company.objects.filter(user_accesses__user=user)
+
+
+def access_name(*, user, company_id: int) -> str | None:
+    """The user's access level in the company, or None when it holds none."""
+    if not user.is_authenticated:
+        return None
+    return UserAccess.objects.filter(user=user, company_id=company_id).values_list("access__name", flat=True).first()
+
+
+def can(*, user, company_id: int, permission: str) -> bool:
+    return access_name(user=user, company_id=company_id) in PERMISSIONS[permission]
+
+
+def company_get_for_user(*, user, company_id, permission: str = "company.view") -> Company:
+    """Fetch and authorize in one call: the company, 404 when invisible, 403 when the level is too low."""
+    try:
+        company_id = int(company_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if not user.is_authenticated:
+        raise NotFound()
+    access = UserAccess.objects.select_related("company", "access").filter(user=user, company_id=company_id).first()
+    if access is None:
+        raise NotFound()
+    require(user=user, company_id=company_id, permission=permission, level=access.access.name)
+    return access.company
+
+
+def require(*, user, company_id: int, permission: str, level: str | None = None) -> None:
+    """403 unless the user's level in this (visible) company grants the permission."""
+    level = level if level is not None else access_name(user=user, company_id=company_id)
+    if level not in PERMISSIONS[permission]:
+        raise PermissionDenied("Your access level in this company does not allow this action.")

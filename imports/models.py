@@ -1,0 +1,58 @@
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+
+
+def _private_storage():
+    return storages["private"]
+
+
+def new_import_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class ImportFile(models.Model):
+    """One uploaded lead file and the state of its processing (the contract's `import_file`)."""
+
+    class Status(models.IntegerChoices):
+        PENDING = 0, "pending"
+        PROCESSING = 1, "processing"
+        COMPLETED = 2, "completed"
+        FAILED = 3, "failed"
+        CANCELLED = 4, "cancelled"
+
+    import_code = models.CharField(max_length=32, unique=True, default=new_import_code, editable=False)
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="import_files")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="import_files"
+    )
+    campaign = models.ForeignKey("campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL)
+    stage = models.ForeignKey("campaigns.Stage", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING, db_index=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    original_file = models.FileField(upload_to="imports/originals/", storage=_private_storage, max_length=255)
+    error_file = models.FileField(upload_to="imports/errors/", storage=_private_storage, max_length=255, blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="on_duplicate, mapping, default_country, ...")
+    total_records = models.PositiveIntegerField(default=0)
+    processed_records = models.PositiveIntegerField(default=0)
+    failed_records = models.PositiveIntegerField(default=0)
+    error_message = models.TextField(null=True, blank=True)  # noqa: DJ001 - the contract answers null
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "status", "-created_at"], name="import_company_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.import_code} ({self.get_status_display()})"
+
+    @property
+    def success_rate(self) -> float:
+        if not self.total_records:
+            return 0.0
+        return round(100 * (self.processed_records - self.failed_records) / self.total_records, 2)

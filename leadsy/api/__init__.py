@@ -1,0 +1,1 @@
+"""Shared API plumbing: authentication, errors, pagination, envelopes, schema helpers, throttles."""

@@ -1,0 +1,111 @@
+"""One exception handler for the whole API: every error leaves in the contract's shape.
+
+- 422 `{"message": "Validation failed", "errors": {"field": ["reason"], "base": [...]}}` for
+  validation errors, malformed bodies and unsupported content types;
+- `{"message": "..."}` for 401, 403, 404, 405, 409, 413, 429 (with `Retry-After`);
+- 500 `{"message": "Internal server error"}`, the trace going to the log only.
+
+The plain Django views at the bottom answer in the same shape for what never reaches DRF
+(unknown URLs, a disallowed Host header, a body too large for Django itself).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("leadsy.api")
+
+VALIDATION_MESSAGE = "Validation failed"
+INTERNAL_ERROR_MESSAGE = "Internal server error"
+UNPROCESSABLE = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def validation_errors(detail) -> dict:
+    """Shape any validation detail as `{field: [reasons]}`, non-field reasons under `base`."""
+    if isinstance(detail, dict):
+        errors = {}
+        for field, reasons in detail.items():
+            key = "base" if field in ("non_field_errors", "__all__") else field
+            errors[key] = _reasons(reasons)
+        return errors
+    return {"base": _reasons(detail)}
+
+
+def _reasons(value):
+    if isinstance(value, dict):
+        return validation_errors(value)
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(item, (dict, list)) for item in value):
+            return [_reasons(item) for item in value]
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def validation_response(errors: dict) -> Response:
+    return Response({"message": VALIDATION_MESSAGE, "errors": errors}, status=UNPROCESSABLE)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = exceptions.APIException("The request body is too large.")
+        exc.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ValidationError({"base": ["The request has too many fields."]})
+
+    set_rollback()
+    if isinstance(exc, (exceptions.ValidationError, exceptions.ParseError, exceptions.UnsupportedMediaType)):
+        detail = exc.detail if isinstance(exc, exceptions.ValidationError) else [str(exc.detail)]
+        return validation_response(validation_errors(detail))
+    if isinstance(exc, exceptions.APIException):
+        headers = {}
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait)))
+        return Response({"message": _message(exc.detail)}, status=exc.status_code, headers=headers)
+
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+    return Response({"message": INTERNAL_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _message(detail) -> str:
+    if isinstance(detail, dict):
+        # simplejwt's token errors carry {"detail": ..., "messages": [...]}.
+        return str(detail.get("detail") or next(iter(detail.values()), ""))
+    if isinstance(detail, list):
+        return "; ".join(str(item) for item in detail)
+    return str(detail)
+
+
+# Django-level handlers (leadsy/urls.py), for requests that never reach a DRF view.
+def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse({"message": "The request body is too large."}, status=413)
+    if isinstance(exception, SuspiciousOperation):
+        return JsonResponse({"message": "Bad request."}, status=400)
+    return JsonResponse({"message": "Bad request."}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return JsonResponse({"message": "You do not have permission to perform this action."}, status=403)
+
+
+def page_not_found(request, exception=None):
+    return JsonResponse({"message": "Not found."}, status=404)
+
+
+def server_error(request):
+    return JsonResponse({"message": INTERNAL_ERROR_MESSAGE}, status=500)

@@ -1,0 +1,146 @@
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import CompanyFactory, UserAccessFactory, UserFactory, access
+
+ROOT = Path(__file__).resolve().parent.parent
+Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+
+# With the filesystem broker, keep the test queue apart from a `make run` worker's.
+if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+    TEST_BROKER_DIR = Path(settings.VAR_DIR) / f"test-broker-{os.getpid()}"
+    os.environ["CELERY_BROKER_DIR"] = str(TEST_BROKER_DIR)
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(TEST_BROKER_DIR), data_folder_out=str(TEST_BROKER_DIR)
+    )
+    TEST_BROKER_DIR.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(settings, tmp_path):
+    """Files go to a per-test folder; throttles start empty; passwords hash fast."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def token_for(user) -> str:
+    return str(RefreshToken.for_user(user).access_token)
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: an API client that sends the user's real JWT as `Bearer`."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def owner(db):
+    """A user who owns a company (`owner.company`)."""
+    membership = UserAccessFactory(access=access("owner"), primary=True)
+    membership.user.company = membership.company
+    return membership.user
+
+
+@pytest.fixture
+def company_member(db):
+    """`company_member(company, level)`: a new user holding that access level in the company."""
+
+    def make(company=None, level: str = "agent"):
+        company = company or CompanyFactory()
+        user = UserAccessFactory(company=company, access=access(level), primary=True).user
+        user.company = company
+        return user
+
+    return make
+
+
+def _database_url_for_worker() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and the configured broker.
+
+    Tests that use it need `@pytest.mark.django_db(transaction=True)` so their data is committed
+    and visible to the worker.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "leadsy", "worker",
+        "-I", "tests.support.tasks",
+        "--concurrency", "1", "--loglevel", "INFO",
+        "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready = threading.Event()
+    log: list[str] = []
+
+    def pump():
+        for line in process.stdout:
+            log.append(line)
+            if " ready." in line:
+                ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    if not ready.wait(60):
+        process.kill()
+        pytest.fail("Celery worker did not start:\n" + "".join(log[-50:]))
+    process.log = log
+    yield process
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
+    """Poll until `predicate()` is truthy; return its value or fail the test."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Condition not met within {timeout}s")

@@ -1,0 +1,72 @@
+"""factory_boy factories shared by every app's tests."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from campaigns.models import Campaign, Lead, Stage
+from companies.models import Access, Company, UserAccess
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    status = "active"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    name = factory.Sequence(lambda n: f"Company {n}")
+    country = "ES"
+
+
+def access(name: str) -> Access:
+    """Reference data is seeded by migrations; get_or_create survives transactional test flushes."""
+    return Access.objects.get_or_create(name=name)[0]
+
+
+def stage(name: str = "New") -> Stage:
+    position = ["New", "Contacted", "Qualified", "Won", "Lost"].index(name) + 1
+    return Stage.objects.get_or_create(name=name, defaults={"position": position})[0]
+
+
+class UserAccessFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UserAccess
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory)
+    access = factory.LazyFunction(lambda: access(Access.OWNER))
+    primary = False
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lead
+
+    company = factory.SubFactory(CompanyFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"lead{n}@example.com")
