@@ -22,7 +22,9 @@ if settings.CELERY_BROKER_URL.startswith("filesystem://"):
     TEST_BROKER_DIR = Path(settings.VAR_DIR) / f"test-broker-{os.getpid()}"
     os.environ["CELERY_BROKER_DIR"] = str(TEST_BROKER_DIR)
     settings.CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        data_folder_in=str(TEST_BROKER_DIR), data_folder_out=str(TEST_BROKER_DIR)
+        data_folder_in=str(TEST_BROKER_DIR),
+        data_folder_out=str(TEST_BROKER_DIR),
+        control_folder=str(TEST_BROKER_DIR / "control"),
     )
     TEST_BROKER_DIR.mkdir(parents=True, exist_ok=True)
 
