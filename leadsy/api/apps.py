@@ -5,3 +5,6 @@ class ApiConfig(AppConfig):
     name = "leadsy.api"
     label = "leadsy_api"
     verbose_name = "API plumbing"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the deploy checks)
