@@ -1,12 +1,9 @@
 import secrets
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 
-
-def _private_storage():
-    return storages["private"]
+from leadsy.storage import get_private_storage
 
 
 def new_import_code() -> str:
@@ -32,8 +29,8 @@ class ImportFile(models.Model):
     stage = models.ForeignKey("campaigns.Stage", null=True, blank=True, on_delete=models.SET_NULL)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING, db_index=True)
     original_name = models.CharField(max_length=255, blank=True)
-    original_file = models.FileField(upload_to="imports/originals/", storage=_private_storage, max_length=255)
-    error_file = models.FileField(upload_to="imports/errors/", storage=_private_storage, max_length=255, blank=True)
+    original_file = models.FileField(upload_to="imports/originals/", storage=get_private_storage, max_length=255)
+    error_file = models.FileField(upload_to="imports/errors/", storage=get_private_storage, max_length=255, blank=True)
     options = models.JSONField(default=dict, blank=True, help_text="on_duplicate, mapping, default_country, ...")
     total_records = models.PositiveIntegerField(default=0)
     processed_records = models.PositiveIntegerField(default=0)

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from leadsy.storage import local_storages, s3_storages
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LEADSY_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -197,33 +199,13 @@ PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
-    _s3 = {
-        "bucket_name": AWS_STORAGE_BUCKET_NAME,
-        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-        "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-        "default_acl": None,  # objects inherit the bucket's (private) policy
-        "file_overwrite": False,
-        "querystring_auth": True,
-    }
-    STORAGES = {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_s3, "location": "media", "querystring_expire": 7 * 24 * 3600},
-        },
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            # Signed download URLs for import files live five minutes.
-            "OPTIONS": {**_s3, "location": "private", "querystring_expire": 300},
-        },
-    }
+    STORAGES = s3_storages(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=None),
+        region_name=env.str("AWS_S3_REGION_NAME", default=None),
+    )
 else:
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "private": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
-        },
-    }
+    STORAGES = local_storages(private_root=str(PRIVATE_MEDIA_ROOT))
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     if not DEBUG

@@ -146,3 +146,58 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"Condition not met within {timeout}s")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 API server (moto's standalone server) on loopback; yields its endpoint URL."""
+    import urllib.request
+
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    endpoint = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _answers(urllib.request, endpoint), timeout=30)
+    yield endpoint
+    process.terminate()
+    process.wait(10)
+
+
+def _answers(urllib_request, endpoint) -> bool:
+    try:
+        urllib_request.urlopen(endpoint, timeout=1)
+    except OSError as error:
+        return not isinstance(error, ConnectionError) and "refused" not in str(error)
+    return True
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings):
+    """Switch STORAGES to S3 on the moto server, in a fresh bucket; yields the boto3 client."""
+    import boto3
+
+    from leadsy.storage import s3_storages
+
+    bucket = f"leadsy-test-{uuid.uuid4().hex[:12]}"
+    credentials = {"access_key": "testing", "secret_key": "testing"}
+    client = boto3.client(
+        "s3", endpoint_url=s3_server, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+    client.create_bucket(Bucket=bucket)
+    storages_config = s3_storages(bucket=bucket, endpoint_url=s3_server, region_name="us-east-1")
+    for alias in ("default", "private"):
+        storages_config[alias]["OPTIONS"].update(credentials)
+    settings.STORAGES = {**storages_config, "staticfiles": settings.STORAGES["staticfiles"]}
+    client.bucket = bucket
+    return client

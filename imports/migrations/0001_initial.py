@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import imports.models
+import leadsy.storage
 from django.conf import settings
 from django.db import migrations, models
 
@@ -24,8 +25,8 @@ class Migration(migrations.Migration):
                 ('import_code', models.CharField(default=imports.models.new_import_code, editable=False, max_length=32, unique=True)),
                 ('status', models.PositiveSmallIntegerField(choices=[(0, 'pending'), (1, 'processing'), (2, 'completed'), (3, 'failed'), (4, 'cancelled')], db_index=True, default=0)),
                 ('original_name', models.CharField(blank=True, max_length=255)),
-                ('original_file', models.FileField(max_length=255, storage=imports.models._private_storage, upload_to='imports/originals/')),
-                ('error_file', models.FileField(blank=True, max_length=255, storage=imports.models._private_storage, upload_to='imports/errors/')),
+                ('original_file', models.FileField(max_length=255, storage=leadsy.storage.get_private_storage, upload_to='imports/originals/')),
+                ('error_file', models.FileField(blank=True, max_length=255, storage=leadsy.storage.get_private_storage, upload_to='imports/errors/')),
                 ('options', models.JSONField(blank=True, default=dict, help_text='on_duplicate, mapping, default_country, ...')),
                 ('total_records', models.PositiveIntegerField(default=0)),
                 ('processed_records', models.PositiveIntegerField(default=0)),
