@@ -33,14 +33,16 @@ def test_a_file_name_cannot_escape_the_private_storage():
 
 
 def test_s3_private_objects_need_a_signed_url(s3_storage):
-    name = private_storage.save("imports/originals/leads.csv", ContentFile(b"email\na@example.com\n"))
+    content = b"email\na@example.com\n"
+    name = private_storage.save("imports/originals/leads.csv", ContentFile(content))
     signed = private_storage.url(name)
     query = parse_qs(urlsplit(signed).query)
     assert query["X-Amz-Expires"] == ["300"]
     unsigned = signed.split("?")[0]
     assert _get(unsigned) == 403
     assert _get(signed) == 200
-    assert s3_storage.head_object(Bucket=s3_storage.bucket, Key=f"private/{name}")["ContentLength"] == len(b"email\na@example.com\n")
+    stored = s3_storage.head_object(Bucket=s3_storage.bucket, Key=f"private/{name}")
+    assert stored["ContentLength"] == len(content)
 
 
 def test_s3_default_storage_is_used_for_avatars(s3_storage):
