@@ -29,6 +29,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+MAX_ID = 2**63 - 1
+
+
+def as_id(value) -> int | None:
+    """A primary key from a URL or body, or None when it cannot be one (so lookups answer 404/422, not 500)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def companies_visible_to(user) -> QuerySet[Company]:
     if not user.is_authenticated:
         return Company.objects.none()
@@ -48,11 +62,8 @@ def can(*, user, company_id: int, permission: str) -> bool:
 
 def company_get_for_user(*, user, company_id, permission: str = "company.view") -> Company:
     """Fetch and authorize in one call: the company, 404 when invisible, 403 when the level is too low."""
-    try:
-        company_id = int(company_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if not user.is_authenticated:
+    company_id = as_id(company_id)
+    if company_id is None or not user.is_authenticated:
         raise NotFound()
     access = UserAccess.objects.select_related("company", "access").filter(user=user, company_id=company_id).first()
     if access is None:

@@ -7,4 +7,4 @@ class ApiConfig(AppConfig):
     verbose_name = "API plumbing"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        from . import authentication, checks  # noqa: F401  (registers the OpenAPI auth scheme and deploy checks)

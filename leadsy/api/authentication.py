@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
 
@@ -16,3 +17,18 @@ class JWTAuthentication(SimpleJWTAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents our JWT authentication once, for every operation that uses it."""
+
+    target_class = "leadsy.api.authentication.JWTAuthentication"
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "`Authorization: Bearer <access token>`; a bare `Authorization: <token>` works too.",
+        }

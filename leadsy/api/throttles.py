@@ -5,6 +5,8 @@ They are checked in `initial()`, before the view body runs, so a throttled login
 the password hasher.
 """
 
+import hashlib
+
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
@@ -24,7 +26,10 @@ class IPThrottle(SimpleRateThrottle):
 
 
 class BodyFieldThrottle(SimpleRateThrottle):
-    """Counts requests per value of one body field (e.g. the email a login or a reset is for)."""
+    """Counts requests per value of one body field (e.g. the email a login or a reset is for).
+
+    The value is hashed into the cache key: keys stay short and no email sits in the cache in clear.
+    """
 
     field = "email"
 
@@ -35,4 +40,5 @@ class BodyFieldThrottle(SimpleRateThrottle):
             return None
         if not isinstance(value, str) or not value.strip():
             return None
-        return self.cache_format % {"scope": self.scope, "ident": value.strip().lower()}
+        digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
