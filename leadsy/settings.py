@@ -278,3 +278,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Import processing (the imports app) ----------------------------------------------------------
+# A runner holds an import's lease this long past its last chunk commit; a dead runner's import is
+# picked up again by the reaper once it expires, whatever the broker's visibility timeout.
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=60)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=5)
+# A pending import nobody picked up this long after upload (lost message, broker down) is queued again.
+IMPORT_PENDING_REQUEUE_SECONDS = env.int("IMPORT_PENDING_REQUEUE_SECONDS", default=300)
+IMPORT_REAPER_INTERVAL_SECONDS = env.int("IMPORT_REAPER_INTERVAL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["imports-reap-expired-leases"] = {
+    "task": "imports.tasks.reap_expired_leases",
+    "schedule": IMPORT_REAPER_INTERVAL_SECONDS,
+}
