@@ -27,8 +27,6 @@ EMAIL_RE = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 )
-# A cell a previous error file neutralized against CSV injection: `'` before a formula trigger.
-NEUTRALIZED_RE = r"^'(?=[=+\-@\t\r\n\x00])"
 
 DUPLICATE = "duplicate"
 
@@ -62,8 +60,7 @@ def _column(chunk: pd.DataFrame, source: str | None) -> pd.Series:
     if isinstance(column, pd.DataFrame):  # a header repeated in the file: the first one wins
         column = column.iloc[:, 0]
     # NUL cannot be stored in PostgreSQL text; it is never meaningful in a lead file.
-    column = column.fillna("").astype(str).str.replace("\x00", "", regex=False)
-    return column.str.replace(NEUTRALIZED_RE, "", regex=True).str.strip()
+    return column.fillna("").astype(str).str.replace("\x00", "", regex=False).str.strip()
 
 
 def _add_reason(reasons: dict[int, list[str]], rows, reason: str) -> None:
@@ -76,7 +73,7 @@ def normalize_chunk(
     *,
     plan: ColumnPlan,
     region: str | None,
-    ragged: pd.Series | None = None,
+    row_errors: pd.Series | None = None,
     keep_duplicates: bool = False,
 ) -> NormalizedChunk:
     """`keep_duplicates` (on_duplicate=update): repeated keys inside the chunk stay in `leads`."""
@@ -99,8 +96,10 @@ def normalize_chunk(
     missing = ~has_email & ~has_phone
     _add_reason(reasons, email.index[missing], "email or phone is required")
 
-    if ragged is not None:
-        _add_reason(reasons, ragged.index[ragged.fillna(False).astype(bool)], "too many cells in the row")
+    if row_errors is not None:  # rows the reader could not read as they are (e.g. too many cells)
+        unreadable = row_errors.fillna("").astype(str)
+        for row, reason in unreadable[unreadable != ""].items():
+            reasons.setdefault(int(row), []).append(reason)
 
     for field in TEXT_FIELDS:
         values = _column(chunk, plan.fields.get(field))

@@ -31,20 +31,17 @@ from django.utils import timezone
 from billing.selectors import max_leads_per_import
 from campaigns.bulk import lead_bulk_write
 
-from .errorfile import neutralize
-from .headers import plan_columns
+from .errorfile import ErrorFileWriter, neutralize
+from .headers import ERROR_FILE_COLUMNS, is_error_file, normalize, plan_columns
 from .inspection import FileFormat, UploadRejected
 from .models import ImportFile
 from .normalize import DUPLICATE, normalize_chunk, split_in_chunk_duplicates
-from .reader import count_rows, iter_chunks
+from .reader import ROW_ERROR, count_rows, iter_chunks
 
 logger = logging.getLogger("leadsy.imports")
 
 Status = ImportFile.Status
-ERROR_COLUMNS = ["row_number", "error"]
 INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
-# The reader marks rows that have more cells than the header in this column (when it adds it).
-RAGGED_COLUMNS = ("__ragged__", "_ragged", "__too_many_cells__")
 
 
 class LeaseLost(Exception):
@@ -194,7 +191,7 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
             import_file.refresh_from_db()
             progress(import_file)
 
-    error_name = _assemble_error_file(import_file, header=_error_header(fmt, plan))
+    error_name = _assemble_error_file(import_file, header=_error_header(fmt))
     done = _guarded_update(
         import_file.pk,
         owner,
@@ -219,17 +216,24 @@ def _check_limits(import_file: ImportFile, total: int) -> None:
         )
 
 
-def _error_header(fmt: FileFormat, plan) -> list[str]:
-    return [column for column in fmt.header if column not in plan.ignored]
+def _dropped_columns(fmt: FileFormat) -> set[str]:
+    """The row_number/error columns of a re-uploaded error file: the reader drops them."""
+    if not is_error_file(fmt.header):
+        return set()
+    reserved = {normalize(column) for column in ERROR_FILE_COLUMNS}
+    return {name for name in fmt.columns if normalize(name) in reserved}
+
+
+def _error_header(fmt: FileFormat) -> list[str]:
+    """The file's own header cells (as typed, not de-duplicated) of the columns each chunk carries."""
+    dropped = _dropped_columns(fmt)
+    return [original for name, original in zip(fmt.columns, fmt.header, strict=True) if name not in dropped]
 
 
 def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, plan, region, on_duplicate) -> None:
-    ragged = None
-    for column in RAGGED_COLUMNS:
-        if column in chunk.columns:
-            ragged = chunk.pop(column)
+    row_errors = chunk.pop(ROW_ERROR) if ROW_ERROR in chunk.columns else None
     update = on_duplicate == "update"
-    normalized = normalize_chunk(chunk, plan=plan, region=region, ragged=ragged, keep_duplicates=update)
+    normalized = normalize_chunk(chunk, plan=plan, region=region, row_errors=row_errors, keep_duplicates=update)
     reasons = normalized.reasons
     with transaction.atomic():
         # First statement of the transaction: locks the import row and fences out a runner that lost the lease.
@@ -243,7 +247,7 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
             for row_number in result.duplicate_row_numbers:
                 reasons.setdefault(row_number, []).append(DUPLICATE)
         if reasons:
-            _write_error_part(import_file, chunk=chunk, reasons=reasons, ignored=plan.ignored)
+            _write_error_part(import_file, chunk=chunk, reasons=reasons)
         rows = normalized.rows
         ImportFile.objects.filter(pk=import_file.pk).update(
             processed_records=import_file.checkpoint_rows + rows,
@@ -253,14 +257,13 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
     import_file.checkpoint_rows += normalized.rows
 
 
-def _write_error_part(import_file: ImportFile, *, chunk: pd.DataFrame, reasons: dict, ignored) -> None:
+def _write_error_part(import_file: ImportFile, *, chunk: pd.DataFrame, reasons: dict) -> None:
     """The chunk's failed rows, in a part named by its first row: a re-run of the chunk overwrites it."""
-    columns = [column for column in chunk.columns if column not in ignored]
-    failed = chunk.loc[sorted(reasons), columns].fillna("").astype(str)
+    failed = chunk.loc[sorted(reasons)].fillna("").astype(str)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row_number, cells in zip(failed.index, failed.itertuples(index=False, name=None), strict=True):
-        writer.writerow([*(neutralize(cell) for cell in cells), row_number, "; ".join(reasons[row_number])])
+        writer.writerow([*(neutralize(cell) for cell in cells), row_number, neutralize("; ".join(reasons[row_number]))])
     storage = import_file.error_file.storage
     name = f"{_part_folder(import_file)}/{int(chunk.index[0]):010d}.csv"
     if storage.exists(name):
@@ -286,16 +289,17 @@ def _assemble_error_file(import_file: ImportFile, *, header: list[str]) -> str |
     if not parts:
         return None
     storage = import_file.error_file.storage
-    with tempfile.TemporaryFile() as target:
-        head = io.StringIO()
-        csv.writer(head, lineterminator="\r\n").writerow([*(neutralize(c) for c in header), *ERROR_COLUMNS])
-        target.write(b"\xef\xbb\xbf" + head.getvalue().encode("utf-8"))
-        for name in parts:
-            with storage.open(name, "rb") as part:
-                shutil.copyfileobj(part, target, 1024 * 1024)
-        target.seek(0)
+    with tempfile.TemporaryDirectory(prefix="leadsy-errors-") as folder:
+        path = os.path.join(folder, "errors.csv")
+        with ErrorFileWriter(path, header):  # the BOM and the header row, once
+            pass
+        with open(path, "ab") as target:
+            for name in parts:
+                with storage.open(name, "rb") as part:
+                    shutil.copyfileobj(part, target, 1024 * 1024)
         field = import_file.error_file
-        field.save(f"{import_file.import_code}-errors.csv", File(target), save=False)
+        with open(path, "rb") as source:
+            field.save(f"{import_file.import_code}-errors.csv", File(source), save=False)
     delete_error_parts(import_file)
     return field.name
 

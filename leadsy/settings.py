@@ -279,6 +279,18 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Imports (file limits) ------------------------------------------------------------------------
+# Checked at upload before anything is stored: over a size limit -> 413, over rows/columns -> 422.
+IMPORT_MAX_CSV_BYTES = env.int("IMPORT_MAX_CSV_BYTES", default=512 * 1024 * 1024)
+IMPORT_MAX_XLSX_BYTES = env.int("IMPORT_MAX_XLSX_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_048_576)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1000)
+# calamine holds the whole first sheet in memory: an XLSX whose parts inflate beyond this (or that
+# compress more than IMPORT_MAX_XLSX_RATIO times, a zip bomb) is refused before it is opened.
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_XLSX_RATIO = env.int("IMPORT_MAX_XLSX_RATIO", default=100)
+IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=50_000)
+
 # --- Import processing (the imports app) ----------------------------------------------------------
 # A runner holds an import's lease this long past its last chunk commit; a dead runner's import is
 # picked up again by the reaper once it expires, whatever the broker's visibility timeout.

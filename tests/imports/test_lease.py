@@ -74,8 +74,8 @@ def test_a_runner_that_lost_its_lease_cannot_commit(owner, lead_csv):
         ImportFile.objects.filter(pk=current.pk).update(lease_owner="otherhost:1:thief")
 
     result = import_file_process(import_file_id=import_file.pk, progress=steal_after_first_chunk)
-    assert len(seen) == 1 and seen[0][0] == 250
-    assert result.processed_records == 250 and result.status == Status.PROCESSING
+    assert len(seen) == 1 and 0 < seen[0][0] < 1000
+    assert result.processed_records == seen[0][0] and result.status == Status.PROCESSING
     assert Lead.objects.count() == seen[0][1]
 
 
@@ -91,8 +91,10 @@ def test_a_crashed_run_resumes_from_its_checkpoint_with_exact_counts(owner, lead
     with pytest.raises(Crash):
         import_file_process(import_file_id=import_file.pk, progress=crash_after_two_chunks)
     import_file.refresh_from_db()
-    assert (import_file.status, import_file.checkpoint_rows) == (Status.PROCESSING, 500)
-    assert import_file_process(import_file_id=import_file.pk).processed_records == 500  # lease still held
+    checkpoint = import_file.checkpoint_rows
+    assert import_file.status == Status.PROCESSING and 500 <= checkpoint < 1000
+    assert import_file.processed_records == checkpoint
+    assert import_file_process(import_file_id=import_file.pk).processed_records == checkpoint  # lease still held
     expire_lease(import_file)
     assert reap_expired_leases() == [import_file.pk]
     import_file_process(import_file_id=import_file.pk)
@@ -148,7 +150,7 @@ def test_cancel_stops_at_the_next_chunk_and_retry_starts_again(owner, lead_csv):
         import_file_cancel(import_file=current)
 
     result = import_file_process(import_file_id=import_file.pk, progress=cancel_after_first_chunk)
-    assert result.status == Status.CANCELLED and result.processed_records == 250 and result.finished_at
+    assert result.status == Status.CANCELLED and 0 < result.processed_records < 1000 and result.finished_at
     imported_first = Lead.objects.count()
     assert 0 < imported_first < expected.imported
 

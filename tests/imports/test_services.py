@@ -108,24 +108,32 @@ def test_row_rules(owner, tmp_path):
         ",12,,\n"  # bad phone
         ",,just notes,\n"  # neither
         "'+34612000009,,,\n"  # not an email
-        ",'+34612000003,,red\n"  # a neutralized phone from an error file
         "GOOD@example.com,,,\n"  # duplicate, case-insensitive
     )
     import_file = run(create(owner, path))
 
-    assert_counts(import_file, total=7, failed=5)
-    reasons = {int(row["row_number"]): row["error"] for row in error_rows(import_file)}
+    assert_counts(import_file, total=6, failed=5)
+    rows = error_rows(import_file)
+    reasons = {int(row["row_number"]): row["error"] for row in rows}
     assert reasons == {
         3: "invalid email",
         4: "invalid phone",
         5: "email or phone is required",
         6: "invalid email",
-        8: "duplicate",
+        7: "duplicate",
     }
     good = Lead.objects.get(company=owner.company, email="good@example.com")
     assert good.notes == "=1+1" and good.extra == {"Favourite colour": "blue"}
-    assert Lead.objects.filter(company=owner.company, phone="+34612000003", extra={"Favourite colour": "red"}).exists()
-    assert "'=1+1" not in [row["notes"] for row in error_rows(import_file)]
+    assert rows[0]["phone"] == "'+34 612 000 001"  # neutralized against CSV injection
+
+    # The user fixes the error file and uploads it as it is: row_number/error are ignored, `'` undone.
+    fixed = tmp_path / "fixed.csv"
+    raw = import_file.error_file.open("rb").read().decode("utf-8-sig")
+    fixed.write_text(raw.replace("bad@@example", "fixed@example.com").replace(",12,", ",612000004,"))
+    again = run(create(owner, fixed))
+    assert_counts(again, total=5, failed=3)
+    assert Lead.objects.get(company=owner.company, email="fixed@example.com").phone == "+34612000001"
+    assert Lead.objects.get(company=owner.company, phone="+34612000004").extra == {}
 
 
 @pytest.mark.django_db

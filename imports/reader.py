@@ -1,0 +1,217 @@
+"""Stream an inspected lead file as DataFrames of text, chunk by chunk, so memory stays flat.
+
+Every chunk has:
+
+- one column per header cell, named by `FileFormat.columns` (the header made unique: blanks become
+  `column_<n>`, repeats `Name.1`, `Name.2`), every cell a `str`, `""` when missing (short rows are
+  padded);
+- a last column `ROW_ERROR` (`"__row_error__"`): `""` for a readable row, else why the row cannot be
+  imported as it is — today only "row has more cells than the header (M)" for a CSV row longer than the
+  header (its first M cells are kept so the error file can show them);
+- an index that is the row as a spreadsheet shows it: header = 1, first data row = 2. CSV blank lines
+  are skipped (and not numbered); XLSX rows keep their sheet row number, fully empty rows are skipped.
+
+A re-uploaded error file (header has both `row_number` and `error`) loses those two columns and the
+`'` our error file puts before `=`, `+`, `-`, `@`, tab, CR, LF and NUL.
+
+`skip_rows` counts data rows yielded by an earlier run (sum of the chunk lengths), so a resumed import
+continues exactly after its checkpoint. `count_rows` counts the same rows.
+
+A file that turns out unreadable past the inspected sample (an unclosed quote at the end, say) raises
+`UploadRejected` naming the line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+
+import pandas as pd
+from pandas.errors import ParserError
+
+from imports.headers import ERROR_FILE_COLUMNS, is_error_file, normalize
+from imports.inspection import FileFormat, UploadRejected, cell_text, open_first_sheet
+
+ROW_ERROR = "__row_error__"
+# Our error file neutralized these; a fixed error file uploaded back gets them as they were.
+NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
+COUNT_CHUNK = 200_000
+
+
+class _SyntheticHeader(io.TextIOBase):
+    """The file's text behind a synthetic first line one cell wider than the header.
+
+    pandas' C parser sizes a table by its header and refuses (or, with usecols, silently truncates)
+    longer rows. With one spare column, a longer row shows up as a non-empty spare cell, and the
+    file's own header arrives as the first data record (dropped by the reader).
+    """
+
+    def __init__(self, handle, first_line: str):
+        self._handle = handle
+        self._pending = first_line
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        if not self._pending:
+            return self._handle.read(size)
+        head, self._pending = self._pending, ""
+        if size is None or size < 0:
+            return head + self._handle.read()
+        return head + self._handle.read(max(size - len(head), 0))
+
+    def readline(self, size: int | None = -1) -> str:
+        if self._pending:
+            head, self._pending = self._pending, ""
+            return head
+        return self._handle.readline(size)
+
+
+def _open_text(path, fmt: FileFormat):
+    return open(path, encoding=fmt.encoding, newline="", errors="strict")
+
+
+def _csv_frames(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | None = None):
+    """Yield raw DataFrames (positional columns, header record included first) and close the file."""
+    width = len(fmt.header) + 1
+    first_line = fmt.delimiter.join(f"c{index}" for index in range(width)) + "\n"
+    handle = _open_text(path, fmt)
+    try:
+        reader = pd.read_csv(
+            _SyntheticHeader(handle, first_line),
+            sep=fmt.delimiter,
+            header=0,
+            usecols=usecols if usecols is not None else list(range(width)),
+            index_col=False,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+            chunksize=chunk_size,
+        )
+        with reader:
+            yield from reader
+    except ParserError as error:
+        raise UploadRejected(f"The file cannot be read past its beginning: {_parser_reason(error)}") from error
+    except UnicodeDecodeError as error:
+        raise UploadRejected(f"The file is not valid {fmt.encoding_name} text further down.") from error
+    finally:
+        handle.close()
+
+
+def _parser_reason(error: Exception) -> str:
+    text = str(error).strip()
+    if "EOF inside string" in text:
+        return "a quote is opened and never closed (" + text.split("C error: ", 1)[-1] + ")."
+    return text.split("C error: ", 1)[-1]
+
+
+def _finish(frame: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
+    columns = fmt.columns
+    width = len(columns)
+    frame.columns = [*columns, ROW_ERROR]
+    spare = frame[ROW_ERROR]
+    frame[ROW_ERROR] = spare.where(spare == "", f"row has more cells than the header ({width})")
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    if error_file:
+        frame = _undo_error_file(frame, fmt)
+    return frame
+
+
+def _error_file_columns(fmt: FileFormat) -> list[str]:
+    reserved = {normalize(column) for column in ERROR_FILE_COLUMNS}
+    return [name for name in fmt.columns if normalize(name) in reserved]
+
+
+def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
+    frame = frame.drop(columns=_error_file_columns(fmt))
+    for column in frame.columns:
+        if column != ROW_ERROR:
+            values = frame[column]
+            if values.str.startswith("'").any():
+                frame[column] = values.str.replace(NEUTRALIZED, "", regex=True)
+    return frame
+
+
+def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+    error_file = is_error_file(fmt.header)
+    next_row = 2
+    to_skip = skip_rows
+    first = True
+    for raw in _csv_frames(path, fmt, chunk_size=chunk_size):
+        if first:
+            raw = raw.iloc[1:]  # the file's own header record
+            first = False
+        if to_skip:
+            dropped = min(to_skip, len(raw))
+            raw = raw.iloc[dropped:]
+            to_skip -= dropped
+            next_row += dropped
+        if raw.empty:
+            continue
+        frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
+        next_row += len(frame)
+        yield frame
+
+
+def _xlsx_rows(path, fmt: FileFormat):
+    """(sheet row number, cells as text) for every non-empty data row of the first sheet."""
+    sheet = open_first_sheet(path)
+    width = len(fmt.header)
+    header_row = sheet.start[0] + 1 if sheet.start else 1
+    rows = sheet.iter_rows()
+    next(rows, None)
+    for offset, row in enumerate(rows, start=1):
+        cells = [value if type(value) is str else cell_text(value) for value in row]
+        if not any(cells):
+            continue
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        yield header_row + offset, cells[:width]
+
+
+def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+    error_file = is_error_file(fmt.header)
+    columns = fmt.columns
+    numbers: list[int] = []
+    batch: list[list[str]] = []
+    skipped = 0
+
+    def frame() -> pd.DataFrame:
+        data = pd.DataFrame(batch, columns=columns, index=pd.Index(numbers), dtype=str)
+        data[ROW_ERROR] = ""
+        return _undo_error_file(data, fmt) if error_file else data
+
+    for number, cells in _xlsx_rows(path, fmt):
+        if skipped < skip_rows:
+            skipped += 1
+            continue
+        numbers.append(number)
+        batch.append(cells)
+        if len(batch) >= chunk_size:
+            yield frame()
+            numbers, batch = [], []
+    if batch:
+        yield frame()
+
+
+def iter_chunks(
+    path: str | os.PathLike, fmt: FileFormat, *, chunk_size: int = 50_000, skip_rows: int = 0
+) -> Iterator[pd.DataFrame]:
+    """Yield the data rows (header excluded) as DataFrames of str; see the module docstring for the shape."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    if fmt.kind == "xlsx":
+        return _iter_xlsx(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+    return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+
+
+def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
+    """The number of data rows `iter_chunks` yields (header excluded), without building them."""
+    if fmt.kind == "xlsx":
+        return sum(1 for _ in _xlsx_rows(path, fmt))
+    total = sum(len(raw) for raw in _csv_frames(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]))
+    return max(total - 1, 0)
