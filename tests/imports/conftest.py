@@ -4,8 +4,11 @@ from imports.leadgen import write_csv
 
 
 @pytest.fixture(autouse=True)
-def private_root(settings, tmp_path):
-    """Import files of each test in their own folder, so a test can see that nothing was stored."""
+def private_root(request, settings, tmp_path):
+    """Import files of each test in their own folder, so a test can see that nothing was stored.
+    Tests with a worker process keep the configured folder: the worker reads the files there too."""
+    if {"celery_worker", "worker_storage"} & set(request.fixturenames):
+        return None
     root = tmp_path / "private"
     root.mkdir()
     settings.STORAGES = {
@@ -13,6 +16,11 @@ def private_root(settings, tmp_path):
         "private": {"BACKEND": "leadsy.storage.PrivateFileSystemStorage", "OPTIONS": {"location": str(root)}},
     }
     return root
+
+
+@pytest.fixture
+def worker_storage():
+    """For tests that start their own worker processes: keep the configured private storage."""
 
 
 def stored_files(root) -> list:
