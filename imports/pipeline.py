@@ -139,6 +139,7 @@ def run(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = 
             _process(import_file, owner=owner, path=path, progress=progress)
     except LeaseLost:
         logger.info("Import %s: lease lost or import cancelled, stopping", import_file.import_code)
+        _keep_partial_errors(import_file)
     except ImportUnreadable as error:
         _fail(import_file, owner, str(error))
     except UploadRejected as error:
@@ -304,6 +305,21 @@ def _assemble_error_file(import_file: ImportFile, *, header: list[str]) -> str |
     return field.name
 
 
+def _keep_partial_errors(import_file: ImportFile) -> None:
+    """A cancelled or failed import keeps the error file of the chunks it committed."""
+    import_file.refresh_from_db()
+    if import_file.status not in (Status.CANCELLED, Status.FAILED) or import_file.error_file:
+        return
+    try:
+        fmt = FileFormat(**import_file.file_format)
+        name = _assemble_error_file(import_file, header=_error_header(fmt))
+    except Exception:
+        logger.exception("Import %s: could not assemble the partial error file", import_file.import_code)
+        return
+    if name:
+        ImportFile.objects.filter(pk=import_file.pk, status=import_file.status, error_file="").update(error_file=name)
+
+
 def delete_error_parts(import_file: ImportFile) -> None:
     storage = import_file.error_file.storage
     for name in _part_names(import_file):
@@ -322,3 +338,5 @@ def _fail(import_file: ImportFile, owner: str, message: str) -> None:
     )
     if not failed:
         logger.info("Import %s: not marked failed, the lease was lost", import_file.import_code)
+        return
+    _keep_partial_errors(import_file)

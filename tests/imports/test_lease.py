@@ -153,6 +153,8 @@ def test_cancel_stops_at_the_next_chunk_and_retry_starts_again(owner, lead_csv):
     assert result.status == Status.CANCELLED and 0 < result.processed_records < 1000 and result.finished_at
     imported_first = Lead.objects.count()
     assert 0 < imported_first < expected.imported
+    with result.error_file.open("rb") as handle:  # the committed chunks' failed rows are kept
+        assert len(handle.read().decode("utf-8-sig").splitlines()) == 1 + result.failed_records
 
     retried = import_file_retry(import_file=result)
     assert (retried.status, retried.processed_records, retried.total_records, retried.error_file.name) == (
