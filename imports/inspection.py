@@ -87,6 +87,8 @@ class FileFormat:
     encoding: str | None  # csv: "utf-8" | "utf-8-sig" | "utf-16" | "utf-16-le" | "utf-16-be" | "cp1252"
     delimiter: str | None  # csv: "," ";" "\t" "|"
     header: list[str]  # the header cells as in the file, stripped
+    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: always 1.
+    header_row: int = 1
 
     @property
     def columns(self) -> list[str]:
@@ -433,13 +435,12 @@ def _inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
             f"{label} is larger than the {_megabytes(max_bytes)} limit for XLSX files.", status_code=413
         )
     _check_zip(path, label=label)
-    sheet = open_first_sheet(path, label=label)
-    rows = sheet.iter_rows()
-    header_cells = next(rows, None)
-    if header_cells is None or not any(cell_text(cell).strip() for cell in header_cells):
+    from imports.xlsx import read_header
+
+    header_row, header, has_data = read_header(path, label=label)
+    if not header:
         raise UploadRejected(f"{label} is empty: its first sheet has no rows.")
-    header = [cell_text(cell).strip() for cell in header_cells]
     _check_header(header, label)
-    if not any(any(cell_text(cell).strip() for cell in row) for row in rows):
+    if not has_data:
         raise UploadRejected(f"{label} has a header row but no data rows.")
-    return FileFormat(kind="xlsx", encoding=None, delimiter=None, header=header)
+    return FileFormat(kind="xlsx", encoding=None, delimiter=None, header=header, header_row=header_row)

@@ -33,6 +33,7 @@ from pandas.errors import ParserError
 
 from imports.headers import ERROR_FILE_COLUMNS, is_error_file, normalize
 from imports.inspection import FileFormat, UploadRejected, cell_text, open_first_sheet
+from imports.xlsx import count_shown_rows
 
 ROW_ERROR = "__row_error__"
 # Spare columns behind the header; a longer row shows up as a non-empty spare cell.
@@ -168,19 +169,31 @@ def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iter
 
 
 def _xlsx_rows(path, fmt: FileFormat):
-    """(sheet row number, cells as text) for every non-empty data row of the first sheet."""
+    """(sheet row number, cells as text, row error) for every data row of the first sheet with a visible cell.
+
+    python-calamine's `iter_rows` starts at sheet row 1 but at the first used column; padding the
+    cells back to column A lines them up with the header `inspect_file` read from the sheet XML.
+    """
     sheet = open_first_sheet(path)
     width = len(fmt.header)
-    header_row = sheet.start[0] + 1 if sheet.start else 1
-    rows = sheet.iter_rows()
-    next(rows, None)
-    for offset, row in enumerate(rows, start=1):
+    first_column = sheet.start[1] if sheet.start else 0
+    padding = [""] * first_column
+    too_long = f"row has more cells than the header ({width})"
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        if number <= fmt.header_row:
+            continue
         cells = [value if type(value) is str else cell_text(value) for value in row]
         if not any(cells):
             continue
-        if len(cells) < width:
+        if padding:
+            cells = padding + cells
+        error = ""
+        if len(cells) > width:
+            error = too_long if any(cells[width:]) else ""
+            cells = cells[:width]
+        elif len(cells) < width:
             cells.extend([""] * (width - len(cells)))
-        yield header_row + offset, cells[:width]
+        yield number, cells, error
 
 
 def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
@@ -188,22 +201,24 @@ def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Ite
     columns = fmt.columns
     numbers: list[int] = []
     batch: list[list[str]] = []
+    errors: list[str] = []
     skipped = 0
 
     def frame() -> pd.DataFrame:
         data = pd.DataFrame(batch, columns=columns, index=pd.Index(numbers), dtype=str)
-        data[ROW_ERROR] = ""
+        data[ROW_ERROR] = pd.Series(errors, index=data.index, dtype=str)
         return _undo_error_file(data, fmt) if error_file else data
 
-    for number, cells in _xlsx_rows(path, fmt):
+    for number, cells, error in _xlsx_rows(path, fmt):
         if skipped < skip_rows:
             skipped += 1
             continue
         numbers.append(number)
         batch.append(cells)
+        errors.append(error)
         if len(batch) >= chunk_size:
             yield frame()
-            numbers, batch = [], []
+            numbers, batch, errors = [], [], []
     if batch:
         yield frame()
 
@@ -222,7 +237,7 @@ def iter_chunks(
 def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     """The number of data rows `iter_chunks` yields (header excluded), without building them."""
     if fmt.kind == "xlsx":
-        return sum(1 for _ in _xlsx_rows(path, fmt))
+        return count_shown_rows(path, after_row=fmt.header_row)
     total = 0
     with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
         while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:

@@ -9,7 +9,7 @@ from imports.headers import plan_columns
 from imports.inspection import UploadRejected, inspect_file
 from imports.leadgen import HEADER, generate_rows, write_csv, write_xlsx
 from imports.reader import ROW_ERROR, count_rows, iter_chunks
-from tests.imports.files import write_bytes, write_text, xlsx_with_numbers
+from tests.imports.files import write_bytes, write_text, xlsx_from_xml, xlsx_with_numbers
 
 
 def read_all(path, **kwargs) -> pd.DataFrame:
@@ -202,3 +202,54 @@ def test_crlf_and_cr_only_line_endings(tmp_path):
     for ending in ("\r\n", "\r"):
         path = write_bytes(tmp_path / "leads.csv", ending.join(["Email,Phone", "a@x.com,1", "b@x.com,2", ""]).encode())
         assert read_all(path)["Phone"].tolist() == ["1", "2"]
+
+
+def test_xlsx_as_excel_writes_it(tmp_path):
+    """Shared and rich-text strings, a header below an empty row and right of empty columns, a date,
+    a boolean, error cells (read as empty by calamine), a stray cell left of the header, an empty styled row."""
+    path = xlsx_from_xml(
+        tmp_path / "leads.xlsx",
+        '<row r="1"><c r="A1" t="e"><v>#REF!</v></c></row>'
+        '<row r="2"><c r="C2" t="s"><v>0</v></c><c r="D2" t="s"><v>1</v></c><c r="E2" t="s"><v>2</v></c></row>'
+        '<row r="3"><c r="C3" t="s"><v>3</v></c><c r="D3"><v>600000001</v></c><c r="E3" s="1"><v>45000</v></c>'
+        '<c r="G3" t="e"><v>#N/A</v></c></row>'
+        '<row r="4"><c r="B4" t="s"><v>4</v></c><c r="C4" t="str"><f>A1</f><v>x@y.com</v></c>'
+        '<c r="D4" t="b"><v>1</v></c></row>'
+        '<row r="5"><c r="C5" s="1"/></row>'
+        '<row r="6"><c r="E6" t="e"><v>#DIV/0!</v></c></row>'
+        '<row r="7"><c r="C7" t="inlineStr"><is><t>z@y.com</t></is></c><c r="F7"><v>1.5</v></c></row>',
+        shared=[
+            "Email",
+            "<si><r><t>Pho</t></r><r><t>ne</t></r><rPh><t>ignored</t></rPh></si>",
+            "Fecha",
+            "a@x.com",
+            "x",
+        ],
+    )
+    fmt = inspect_file(path)
+    assert (fmt.header, fmt.header_row) == (["", "", "Email", "Phone", "Fecha"], 2)
+    assert fmt.columns == ["column_1", "column_2", "Email", "Phone", "Fecha"]
+    data = read_all(path, chunk_size=2)
+    assert data.to_numpy().tolist() == [
+        ["", "", "a@x.com", "600000001", "2023-03-15", ""],
+        ["", "x", "x@y.com", "TRUE", "", ""],
+        ["", "", "z@y.com", "", "", "row has more cells than the header (5)"],
+    ]
+    assert list(data.index) == [3, 4, 7]
+    assert count_rows(path, fmt) == 3
+    assert list(pd.concat(iter_chunks(path, fmt, skip_rows=2)).index) == [7]
+
+
+def test_xlsx_error_file_round_trip(tmp_path):
+    path = xlsx_from_xml(
+        tmp_path / "fixed.xlsx",
+        '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c>'
+        '<c r="D1" t="s"><v>3</v></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>a@x.com</t></is></c>'
+        '<c r="B2" t="inlineStr"><is><t>\'+34600000001</t></is></c><c r="C2"><v>2</v></c>'
+        '<c r="D2" t="inlineStr"><is><t>duplicate</t></is></c></row>',
+        shared=["Email", "Phone", "row_number", "error"],
+    )
+    data = read_all(path)
+    assert data.to_numpy().tolist() == [["a@x.com", "+34600000001", ""]]
+    assert plan_columns(inspect_file(path).header).ignored == ["row_number", "error"]
