@@ -17,13 +17,14 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from django.conf import settings
 
 BLOCK = 1024 * 1024
 SAMPLE_BYTES = 64 * 1024
+MAX_SAMPLE_BYTES = 16 * 1024 * 1024
 SAMPLE_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
 MAX_XLSX_MEMBERS = 10_000
@@ -31,6 +32,9 @@ MAX_XLSX_MEMBERS = 10_000
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 # Cheap look at the XML prolog of each part; DOCTYPE/ENTITY can only appear before the root element.
 XML_PROLOG_BYTES = 64 * 1024
+
+# csv refuses fields over 128 KiB by default; a long notes cell in the sample is still a CSV.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_SAMPLE_BYTES))
 
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
@@ -101,6 +105,17 @@ class FileFormat:
     def encoding_name(self) -> str | None:
         return ENCODING_NAMES.get(self.encoding or "", self.encoding)
 
+    def to_dict(self) -> dict:
+        """JSON-ready, e.g. for ImportFile.options, so a resumed worker reads the file the same way."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FileFormat:
+        return cls(
+            **{name: data[name] for name in ("kind", "encoding", "delimiter", "header") if name in data},
+            header_row=data.get("header_row", 1),
+        )
+
 
 def _limit(name: str) -> int:
     return int(getattr(settings, name))
@@ -157,16 +172,11 @@ def _line_of(decoded_newlines: int, prefix: str) -> int:
     return decoded_newlines + prefix.count("\n") + (prefix.count("\r") if "\n" not in prefix else 0) + 1
 
 
-def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int, bool]:
-    """Decode the whole file in 1 MiB blocks.
-
-    Returns (ok, line of the first bad byte, whether non-ASCII text decoded before it). Never holds
-    more than a block in memory.
-    """
+def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
+    """Decode the whole file in 1 MiB blocks: (ok, line of the first bad byte). Holds one block at a time."""
     scan_codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}.get(encoding, encoding)
     decoder = codecs.getincrementaldecoder(scan_codec)("strict")
     newlines = 0
-    non_ascii = False
     with open(path, "rb") as handle:
         if encoding == "utf-8-sig":
             handle.read(len(codecs.BOM_UTF8))
@@ -179,24 +189,39 @@ def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int, bool]:
             except UnicodeDecodeError as error:
                 data = pending + block
                 prefix = data[: error.start].decode(scan_codec if scan_codec != "utf-16" else "utf-16-le", "replace")
-                return False, _line_of(newlines, prefix), non_ascii
+                return False, _line_of(newlines, prefix)
             if "\x00" in text:
                 line = _line_of(newlines, text[: text.index("\x00")])
                 raise UploadRejected(f"{label} contains binary data (a NUL byte) on line {line}: it is not a CSV file.")
             newlines += text.count("\n")
-            non_ascii = non_ascii or not text.isascii()
             if final:
-                return True, 0, non_ascii
+                return True, 0
+
+
+def _mostly_utf8(path) -> bool:
+    """Whether most non-ASCII characters decode as UTF-8: then the file is UTF-8 with a few broken
+    bytes (refused, naming the line), not Windows-1252 text that would come out garbled."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    good = bad = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK):
+            text = decoder.decode(block)
+            if text.isascii():
+                continue
+            broken = text.count("\ufffd")
+            bad += broken
+            good += len(text) - len(text.encode("ascii", "ignore")) - broken
+    return good > bad
 
 
 def _choose_encoding(path, head: bytes, label: str) -> str:
     encoding = _guess_encoding(head, label)
-    ok, line, non_ascii = _check_decodes(path, encoding, label)
+    ok, line = _check_decodes(path, encoding, label)
     if ok:
         return encoding
-    if encoding == "utf-8" and not non_ascii:
-        # The first non-ASCII byte is already invalid UTF-8: a legacy Windows/Latin-1 export.
-        ok, line, _ = _check_decodes(path, "cp1252", label)
+    if encoding == "utf-8" and not _mostly_utf8(path):
+        # Its non-ASCII bytes are not UTF-8: a legacy Windows/Latin-1 export.
+        ok, line = _check_decodes(path, "cp1252", label)
         if ok:
             return "cp1252"
         encoding = "cp1252"
@@ -210,6 +235,9 @@ def _read_sample(path, encoding: str, size: int) -> tuple[str, bool]:
     """The first SAMPLE_BYTES decoded; the flag says whether that is the whole file."""
     with open(path, "rb") as handle:
         raw = handle.read(SAMPLE_BYTES)
+        # A very wide header (hundreds of long names) may not fit: read on until a few lines do.
+        while len(raw) < min(size, MAX_SAMPLE_BYTES) and raw.count(b"\n") + raw.count(b"\r") < 4:
+            raw += handle.read(len(raw))
     complete = len(raw) >= size
     decoder = codecs.getincrementaldecoder("utf-8" if encoding == "utf-8-sig" else encoding)("replace")
     text = decoder.decode(raw, final=complete)

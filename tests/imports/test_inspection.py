@@ -195,3 +195,16 @@ def test_xlsx_external_entity_refused(tmp_path):
 def test_xlsx_number_cells_in_header_are_text(tmp_path):
     write_bytes(tmp_path / "leads.xlsx", xlsx_bytes([["Email", "2024"], ["a@example.com", "x"]]))
     assert inspect_file(tmp_path / "leads.xlsx").header == ["Email", "2024"]
+
+
+def test_utf8_file_whose_first_accent_is_broken_is_not_taken_for_windows_1252(tmp_path):
+    data = b"Email,Name\na@example.com,Jos\xe9\n" + "b@example.com,Núñez Peña\n".encode() * 5
+    assert "line 2 is not valid UTF-8" in rejected(write_bytes(tmp_path / "leads.csv", data)).message
+
+
+def test_very_wide_header(tmp_path):
+    long_name = "Column with a rather long and very descriptive name for the sake of this test number"
+    header = [f"{long_name} {i}" for i in range(900)] + ["Email"]
+    assert len(",".join(header)) > 64 * 1024
+    path = write_text(tmp_path / "leads.csv", ",".join(header) + "\n" + ",".join(["x"] * 900 + ["a@x.com"]) + "\n")
+    assert inspect_file(path).header == header

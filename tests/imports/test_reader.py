@@ -6,7 +6,7 @@ import pytest
 
 from imports.errorfile import ErrorFileWriter, neutralize
 from imports.headers import plan_columns
-from imports.inspection import UploadRejected, inspect_file
+from imports.inspection import FileFormat, UploadRejected, inspect_file
 from imports.leadgen import HEADER, generate_rows, write_csv, write_xlsx
 from imports.reader import ROW_ERROR, count_rows, iter_chunks
 from tests.imports.files import write_bytes, write_text, xlsx_from_xml, xlsx_with_numbers
@@ -253,3 +253,20 @@ def test_xlsx_error_file_round_trip(tmp_path):
     data = read_all(path)
     assert data.to_numpy().tolist() == [["a@x.com", "+34600000001", ""]]
     assert plan_columns(inspect_file(path).header).ignored == ["row_number", "error"]
+
+
+def test_error_file_writer_resumes_from_a_checkpoint(tmp_path):
+    path = tmp_path / "errors.csv"
+    with ErrorFileWriter(path, ["a"]) as writer:
+        writer.write_row(["1"], row_number=2, error="x")
+        checkpoint = writer.offset
+        writer.write_row(["2"], row_number=3, error="written, but the chunk never committed")
+    with ErrorFileWriter(path, ["a"], truncate_to=checkpoint) as writer:
+        writer.write_row(["2"], row_number=3, error="y")
+    assert path.read_text(encoding="utf-8-sig").splitlines() == ["a,row_number,error", "1,2,x", "2,3,y"]
+
+
+def test_file_format_survives_json(tmp_path):
+    path = xlsx_with_numbers(tmp_path / "leads.xlsx")
+    fmt = inspect_file(path)
+    assert FileFormat.from_dict(json.loads(json.dumps(fmt.to_dict()))) == fmt
