@@ -346,8 +346,11 @@ def _zip_kind(names: set[str]) -> str | None:
     return "a ZIP archive"
 
 
-def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
-    """Inflate one member ourselves, counting real output: declared sizes in a zip can lie."""
+def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
+    """Inflate one member ourselves, counting real output: declared sizes in a zip can lie.
+
+    Returns how many cells a worksheet part holds (0 for other parts).
+    """
     handle.seek(info.header_offset)
     fields = LOCAL_HEADER.unpack(handle.read(LOCAL_HEADER.size))
     if fields[0] != b"PK\x03\x04":
@@ -363,6 +366,9 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
     produced = 0
     prolog = b""
     is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
+    is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
+    cells = 0
+    tail = b""
     while remaining > 0:
         data = handle.read(min(BLOCK, remaining))
         if not data:
@@ -377,15 +383,24 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
                 )
             if is_xml and len(prolog) < XML_PROLOG_BYTES:
                 prolog += output[: XML_PROLOG_BYTES - len(prolog)]
+            if is_sheet:
+                window = tail + output
+                cells += window.count(b"<c ") + window.count(b"<c>")
+                tail = window[-2:]
             if not inflate or not inflate.unconsumed_tail:
                 break
             output = inflate.decompress(inflate.unconsumed_tail, BLOCK)
         if inflate and inflate.eof:
             break
+    if inflate and len(inflate.flush()) + produced > info.file_size:
+        raise UploadRejected(
+            f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
+        )
     if any(marker in prolog for marker in FORBIDDEN_XML):
         raise UploadRejected(
             f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
         )
+    return cells
 
 
 def _check_zip(path, *, label: str) -> None:
@@ -416,10 +431,18 @@ def _check_zip(path, *, label: str) -> None:
             f"{label} inflates to {_megabytes(total)}, more than the {_megabytes(max_total)} an XLSX may hold; "
             "split it or upload it as CSV."
         )
+    max_cells = _limit("IMPORT_MAX_XLSX_CELLS")
     with open(path, "rb") as handle:
         for info in members:
-            if not info.is_dir():
-                _inflate_checked(handle, info, label)
+            if info.is_dir():
+                continue
+            cells = _inflate_checked(handle, info, label)
+            if cells > max_cells:
+                # calamine keeps about 65 bytes a cell in memory while it reads a sheet.
+                raise UploadRejected(
+                    f"{label} has about {cells:,} cells in one sheet; at most {max_cells:,} are accepted. "
+                    "Split it or upload it as CSV."
+                )
 
 
 def cell_text(value) -> str:

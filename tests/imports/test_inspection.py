@@ -208,3 +208,11 @@ def test_very_wide_header(tmp_path):
     assert len(",".join(header)) > 64 * 1024
     path = write_text(tmp_path / "leads.csv", ",".join(header) + "\n" + ",".join(["x"] * 900 + ["a@x.com"]) + "\n")
     assert inspect_file(path).header == header
+
+
+def test_xlsx_cell_limit(tmp_path, settings):
+    write_xlsx(tmp_path / "leads.xlsx", 10)  # 11 rows x 8 cells
+    settings.IMPORT_MAX_XLSX_CELLS = 88
+    assert inspect_file(tmp_path / "leads.xlsx").header == HEADER
+    settings.IMPORT_MAX_XLSX_CELLS = 87
+    assert "88 cells in one sheet; at most 87" in rejected(tmp_path / "leads.xlsx").message
