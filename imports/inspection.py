@@ -438,7 +438,7 @@ def _check_zip(path, *, label: str) -> None:
                 continue
             cells = _inflate_checked(handle, info, label)
             if cells > max_cells:
-                # calamine keeps about 65 bytes a cell in memory while it reads a sheet.
+                # calamine peaks near 100 bytes a cell while it loads a sheet.
                 raise UploadRejected(
                     f"{label} has about {cells:,} cells in one sheet; at most {max_cells:,} are accepted. "
                     "Split it or upload it as CSV."
