@@ -25,7 +25,10 @@ def xlsx_bytes(rows, *, sheet_prefix: bytes = b"", extra_parts: dict | None = No
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in XLSX_PARTS.items():
             archive.writestr(name, content)
-        body = "".join(_xlsx_row(number, row) for number, row in enumerate(rows, start=1))
+        # Excel marks text with edge spaces xml:space="preserve"; calamine trims it otherwise.
+        body = "".join(_xlsx_row(number, row) for number, row in enumerate(rows, start=1)).replace(
+            "<t>", '<t xml:space="preserve">'
+        )
         archive.writestr(
             "xl/worksheets/sheet1.xml",
             b'<?xml version="1.0" encoding="UTF-8"?>'

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from imports.headers import unique_columns
 from imports.inspection import UploadRejected, inspect_file
 from imports.reader import ROW_ERROR, count_rows, iter_chunks
+from tests.imports.files import xlsx_bytes
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -127,3 +128,24 @@ def test_huge_cells(tmp_path_factory, size, quoted):
     path.write_text(f"Email,Notes\na@x.com,{big if not quoted else chr(34) + big + chr(34)}\n")
     _fmt, chunks = read_everything(path)
     assert pd.concat(chunks).loc[2, "Notes"] == big
+
+
+xml_cell = st.text(alphabet="abcXYZ019 éñüï€,;|\t\"'=+-@<>&\n", max_size=15)
+
+
+@FAST
+@given(table=tables(), data=st.data())
+def test_random_xlsx_tables_read_back_exactly(tmp_path_factory, table, data):
+    header, _ = table
+    rows = data.draw(st.lists(st.lists(xml_cell, min_size=len(header), max_size=len(header)), min_size=1, max_size=12))
+    rows = [[row[0] + "x", *row[1:]] for row in rows]
+    path = tmp_path_factory.mktemp("xlsx") / "upload.xlsx"
+    path.write_bytes(xlsx_bytes([header, *rows]))
+    result = read_everything(path)
+    if result is None:
+        return
+    fmt, chunks = result
+    assert fmt.header == [name.strip() for name in header]
+    read = pd.concat(chunks)
+    assert read[unique_columns(fmt.header)].to_numpy().tolist() == rows
+    assert list(read.index) == list(range(2, 2 + len(rows)))
