@@ -84,6 +84,14 @@ class UploadRejected(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Keep field and status code when pickled (e.g. by Celery between processes).
+        return (_rebuild_rejection, (self.message, self.field, self.status_code))
+
+
+def _rebuild_rejection(message: str, field: str, status_code: int) -> UploadRejected:
+    return UploadRejected(message, field=field, status_code=status_code)
+
 
 @dataclass(frozen=True)
 class FileFormat:

@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from pandas.errors import ParserError
 
@@ -122,9 +123,10 @@ def _parser_reason(error: Exception) -> str:
 def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
     columns = fmt.columns
     width = len(columns)
-    frame = raw.iloc[:, :width].copy()
-    frame.columns = columns
-    longer = (raw.iloc[:, width:] != "").any(axis=1).to_numpy()
+    frame = raw.iloc[:, :width].set_axis(columns, axis=1)
+    longer = np.zeros(len(raw), dtype=bool)
+    for spare in range(width, raw.shape[1]):
+        longer |= raw.iloc[:, spare].to_numpy(dtype=object) != ""
     frame[ROW_ERROR] = ""
     if longer.any():
         frame.loc[longer, ROW_ERROR] = f"row has more cells than the header ({width})"

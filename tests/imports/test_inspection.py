@@ -216,3 +216,10 @@ def test_xlsx_cell_limit(tmp_path, settings):
     assert inspect_file(tmp_path / "leads.xlsx").header == HEADER
     settings.IMPORT_MAX_XLSX_CELLS = 87
     assert "88 cells in one sheet; at most 87" in rejected(tmp_path / "leads.xlsx").message
+
+
+def test_rejection_survives_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(UploadRejected("too big", field="file", status_code=413)))  # noqa: S301 - our own bytes
+    assert (error.message, error.field, error.status_code, str(error)) == ("too big", "file", 413, "too big")
