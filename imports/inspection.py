@@ -487,6 +487,22 @@ def open_first_sheet(path, *, label: str = "The file"):
         raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
 
 
+def _check_workbook(path, *, label: str) -> None:
+    """calamine opens the workbook (not yet the sheet: that is the worker's job) and finds a worksheet first."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    try:
+        sheets = CalamineWorkbook.from_path(os.fspath(path)).sheets_metadata
+    except Exception as error:  # calamine raises several error types, all meaning "cannot read"
+        raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
+    if not sheets:
+        raise UploadRejected(f"{label} has no sheets.")
+    if sheets[0].typ != SheetTypeEnum.WorkSheet:
+        raise UploadRejected(
+            f"{label}: its first sheet ('{sheets[0].name}') is not a table of cells; move the leads first."
+        )
+
+
 def _inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
     max_bytes = _limit("IMPORT_MAX_XLSX_BYTES")
     if size > max_bytes:
@@ -494,6 +510,7 @@ def _inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
             f"{label} is larger than the {_megabytes(max_bytes)} limit for XLSX files.", status_code=413
         )
     _check_zip(path, label=label)
+    _check_workbook(path, label=label)
     from imports.xlsx import read_header
 
     header_row, header, has_data = read_header(path, label=label)

@@ -1,9 +1,10 @@
+import io
 import zipfile
 
 import pytest
 
 from imports.inspection import FileFormat, UploadRejected, inspect_file
-from imports.leadgen import HEADER, write_csv, write_xlsx
+from imports.leadgen import HEADER, XLSX_PARTS, write_csv, write_xlsx
 from tests.imports.files import PNG_BYTES, compressible, write_bytes, write_text, xlsx_bytes, zip_declaring
 
 
@@ -223,3 +224,14 @@ def test_rejection_survives_pickling():
 
     error = pickle.loads(pickle.dumps(UploadRejected("too big", field="file", status_code=413)))  # noqa: S301 - our own bytes
     assert (error.message, error.field, error.status_code, str(error)) == ("too big", "file", 413, "too big")
+
+
+def test_xlsx_with_a_broken_workbook_part(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in XLSX_PARTS.items():
+            archive.writestr(name, "<workbook><sheets><sheet" if name == "xl/workbook.xml" else content)
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
+    error = rejected(write_bytes(tmp_path / "leads.xlsx", buffer.getvalue()))
+    assert error.status_code == 422
+    assert "cannot be read" in error.message or "no sheets" in error.message
