@@ -27,12 +27,16 @@ def neutralize(value: str) -> str:
 class ErrorFileWriter:
     """Append failed rows to a CSV; the header is written only when the file is new or empty.
 
-    Safe to reopen after a resume: each chunk's rows are appended and flushed on close.
+    Reopened chunk after chunk (and after a resume). To never write a row twice, save `offset`
+    with each chunk's checkpoint and pass it back as `truncate_to` when resuming: rows written
+    for a chunk that was never committed are cut off before new ones are appended.
     """
 
-    def __init__(self, path: str | os.PathLike, header: Sequence[str]):
+    def __init__(self, path: str | os.PathLike, header: Sequence[str], *, truncate_to: int | None = None):
         self.path = os.fspath(path)
         self.header = [*header, *ERROR_FILE_COLUMNS]
+        if truncate_to is not None and os.path.exists(self.path) and os.path.getsize(self.path) > truncate_to:
+            os.truncate(self.path, truncate_to)
         is_new = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
         # utf-8-sig would write a BOM on every append; write it ourselves, once.
         self._handle = open(self.path, "a", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
@@ -50,6 +54,12 @@ class ErrorFileWriter:
             [*(neutralize(cell) for cell in cells), str(row_number), neutralize(error)]
             for cells, row_number, error in rows
         )
+
+    @property
+    def offset(self) -> int:
+        """Bytes in the file once everything written so far is flushed (a checkpoint for `truncate_to`)."""
+        self._handle.flush()
+        return os.path.getsize(self.path)
 
     def close(self) -> None:
         if not self._handle.closed:

@@ -193,6 +193,7 @@ def plan_columns(header: list[str], *, mapping: dict[str, str] | None = None) ->
         fields[target] = name
         claimed.add(name)
 
+    original_of = {name: original.strip() for name, original in zip(columns, header, strict=True)}
     candidates: dict[str, list[tuple[int, str]]] = {}
     for name, original in zip(columns, header, strict=True):
         if name in claimed:
@@ -203,7 +204,8 @@ def plan_columns(header: list[str], *, mapping: dict[str, str] | None = None) ->
     for field, found in candidates.items():
         strongest = max(strength for strength, _ in found)
         winners = [name for strength, name in found if strength == strongest]
-        if len(winners) > 1:
+        # The same name twice is one column repeated: the first one wins, the others go to extra.
+        if len({original_of[name] for name in winners}) > 1:
             raise UploadRejected(
                 f"The columns {', '.join(repr(name) for name in winners)} all look like {field}; "
                 "send a mapping to say which one to use.",

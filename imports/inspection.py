@@ -17,13 +17,14 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 from django.conf import settings
 
 BLOCK = 1024 * 1024
 SAMPLE_BYTES = 64 * 1024
+MAX_SAMPLE_BYTES = 16 * 1024 * 1024
 SAMPLE_RECORDS = 200
 DELIMITERS = (",", ";", "\t", "|")
 MAX_XLSX_MEMBERS = 10_000
@@ -31,6 +32,9 @@ MAX_XLSX_MEMBERS = 10_000
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 # Cheap look at the XML prolog of each part; DOCTYPE/ENTITY can only appear before the root element.
 XML_PROLOG_BYTES = 64 * 1024
+
+# csv refuses fields over 128 KiB by default; a long notes cell in the sample is still a CSV.
+csv.field_size_limit(max(csv.field_size_limit(), MAX_SAMPLE_BYTES))
 
 ENCODING_NAMES = {
     "utf-8": "UTF-8",
@@ -80,6 +84,14 @@ class UploadRejected(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self):
+        # Keep field and status code when pickled (e.g. by Celery between processes).
+        return (_rebuild_rejection, (self.message, self.field, self.status_code))
+
+
+def _rebuild_rejection(message: str, field: str, status_code: int) -> UploadRejected:
+    return UploadRejected(message, field=field, status_code=status_code)
+
 
 @dataclass(frozen=True)
 class FileFormat:
@@ -87,6 +99,8 @@ class FileFormat:
     encoding: str | None  # csv: "utf-8" | "utf-8-sig" | "utf-16" | "utf-16-le" | "utf-16-be" | "cp1252"
     delimiter: str | None  # csv: "," ";" "\t" "|"
     header: list[str]  # the header cells as in the file, stripped
+    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: always 1.
+    header_row: int = 1
 
     @property
     def columns(self) -> list[str]:
@@ -98,6 +112,17 @@ class FileFormat:
     @property
     def encoding_name(self) -> str | None:
         return ENCODING_NAMES.get(self.encoding or "", self.encoding)
+
+    def to_dict(self) -> dict:
+        """JSON-ready, e.g. for ImportFile.options, so a resumed worker reads the file the same way."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FileFormat:
+        return cls(
+            **{name: data[name] for name in ("kind", "encoding", "delimiter", "header") if name in data},
+            header_row=data.get("header_row", 1),
+        )
 
 
 def _limit(name: str) -> int:
@@ -155,16 +180,11 @@ def _line_of(decoded_newlines: int, prefix: str) -> int:
     return decoded_newlines + prefix.count("\n") + (prefix.count("\r") if "\n" not in prefix else 0) + 1
 
 
-def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int, bool]:
-    """Decode the whole file in 1 MiB blocks.
-
-    Returns (ok, line of the first bad byte, whether non-ASCII text decoded before it). Never holds
-    more than a block in memory.
-    """
+def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
+    """Decode the whole file in 1 MiB blocks: (ok, line of the first bad byte). Holds one block at a time."""
     scan_codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}.get(encoding, encoding)
     decoder = codecs.getincrementaldecoder(scan_codec)("strict")
     newlines = 0
-    non_ascii = False
     with open(path, "rb") as handle:
         if encoding == "utf-8-sig":
             handle.read(len(codecs.BOM_UTF8))
@@ -177,24 +197,39 @@ def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int, bool]:
             except UnicodeDecodeError as error:
                 data = pending + block
                 prefix = data[: error.start].decode(scan_codec if scan_codec != "utf-16" else "utf-16-le", "replace")
-                return False, _line_of(newlines, prefix), non_ascii
+                return False, _line_of(newlines, prefix)
             if "\x00" in text:
                 line = _line_of(newlines, text[: text.index("\x00")])
                 raise UploadRejected(f"{label} contains binary data (a NUL byte) on line {line}: it is not a CSV file.")
             newlines += text.count("\n")
-            non_ascii = non_ascii or not text.isascii()
             if final:
-                return True, 0, non_ascii
+                return True, 0
+
+
+def _mostly_utf8(path) -> bool:
+    """Whether most non-ASCII characters decode as UTF-8: then the file is UTF-8 with a few broken
+    bytes (refused, naming the line), not Windows-1252 text that would come out garbled."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    good = bad = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(BLOCK):
+            text = decoder.decode(block)
+            if text.isascii():
+                continue
+            broken = text.count("\ufffd")
+            bad += broken
+            good += len(text) - len(text.encode("ascii", "ignore")) - broken
+    return good > bad
 
 
 def _choose_encoding(path, head: bytes, label: str) -> str:
     encoding = _guess_encoding(head, label)
-    ok, line, non_ascii = _check_decodes(path, encoding, label)
+    ok, line = _check_decodes(path, encoding, label)
     if ok:
         return encoding
-    if encoding == "utf-8" and not non_ascii:
-        # The first non-ASCII byte is already invalid UTF-8: a legacy Windows/Latin-1 export.
-        ok, line, _ = _check_decodes(path, "cp1252", label)
+    if encoding == "utf-8" and not _mostly_utf8(path):
+        # Its non-ASCII bytes are not UTF-8: a legacy Windows/Latin-1 export.
+        ok, line = _check_decodes(path, "cp1252", label)
         if ok:
             return "cp1252"
         encoding = "cp1252"
@@ -208,6 +243,9 @@ def _read_sample(path, encoding: str, size: int) -> tuple[str, bool]:
     """The first SAMPLE_BYTES decoded; the flag says whether that is the whole file."""
     with open(path, "rb") as handle:
         raw = handle.read(SAMPLE_BYTES)
+        # A very wide header (hundreds of long names) may not fit: read on until a few lines do.
+        while len(raw) < min(size, MAX_SAMPLE_BYTES) and raw.count(b"\n") + raw.count(b"\r") < 4:
+            raw += handle.read(len(raw))
     complete = len(raw) >= size
     decoder = codecs.getincrementaldecoder("utf-8" if encoding == "utf-8-sig" else encoding)("replace")
     text = decoder.decode(raw, final=complete)
@@ -316,8 +354,11 @@ def _zip_kind(names: set[str]) -> str | None:
     return "a ZIP archive"
 
 
-def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
-    """Inflate one member ourselves, counting real output: declared sizes in a zip can lie."""
+def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
+    """Inflate one member ourselves, counting real output: declared sizes in a zip can lie.
+
+    Returns how many cells a worksheet part holds (0 for other parts).
+    """
     handle.seek(info.header_offset)
     fields = LOCAL_HEADER.unpack(handle.read(LOCAL_HEADER.size))
     if fields[0] != b"PK\x03\x04":
@@ -333,6 +374,9 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
     produced = 0
     prolog = b""
     is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
+    is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
+    cells = 0
+    tail = b""
     while remaining > 0:
         data = handle.read(min(BLOCK, remaining))
         if not data:
@@ -347,15 +391,24 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> None:
                 )
             if is_xml and len(prolog) < XML_PROLOG_BYTES:
                 prolog += output[: XML_PROLOG_BYTES - len(prolog)]
+            if is_sheet:
+                window = tail + output
+                cells += window.count(b"<c ") + window.count(b"<c>")
+                tail = window[-2:]
             if not inflate or not inflate.unconsumed_tail:
                 break
             output = inflate.decompress(inflate.unconsumed_tail, BLOCK)
         if inflate and inflate.eof:
             break
+    if inflate and len(inflate.flush()) + produced > info.file_size:
+        raise UploadRejected(
+            f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
+        )
     if any(marker in prolog for marker in FORBIDDEN_XML):
         raise UploadRejected(
             f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
         )
+    return cells
 
 
 def _check_zip(path, *, label: str) -> None:
@@ -386,10 +439,18 @@ def _check_zip(path, *, label: str) -> None:
             f"{label} inflates to {_megabytes(total)}, more than the {_megabytes(max_total)} an XLSX may hold; "
             "split it or upload it as CSV."
         )
+    max_cells = _limit("IMPORT_MAX_XLSX_CELLS")
     with open(path, "rb") as handle:
         for info in members:
-            if not info.is_dir():
-                _inflate_checked(handle, info, label)
+            if info.is_dir():
+                continue
+            cells = _inflate_checked(handle, info, label)
+            if cells > max_cells:
+                # calamine peaks near 100 bytes a cell while it loads a sheet.
+                raise UploadRejected(
+                    f"{label} has about {cells:,} cells in one sheet; at most {max_cells:,} are accepted. "
+                    "Split it or upload it as CSV."
+                )
 
 
 def cell_text(value) -> str:
@@ -426,6 +487,22 @@ def open_first_sheet(path, *, label: str = "The file"):
         raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
 
 
+def _check_workbook(path, *, label: str) -> None:
+    """calamine opens the workbook (not yet the sheet: that is the worker's job) and finds a worksheet first."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    try:
+        sheets = CalamineWorkbook.from_path(os.fspath(path)).sheets_metadata
+    except Exception as error:  # calamine raises several error types, all meaning "cannot read"
+        raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
+    if not sheets:
+        raise UploadRejected(f"{label} has no sheets.")
+    if sheets[0].typ != SheetTypeEnum.WorkSheet:
+        raise UploadRejected(
+            f"{label}: its first sheet ('{sheets[0].name}') is not a table of cells; move the leads first."
+        )
+
+
 def _inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
     max_bytes = _limit("IMPORT_MAX_XLSX_BYTES")
     if size > max_bytes:
@@ -433,13 +510,13 @@ def _inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
             f"{label} is larger than the {_megabytes(max_bytes)} limit for XLSX files.", status_code=413
         )
     _check_zip(path, label=label)
-    sheet = open_first_sheet(path, label=label)
-    rows = sheet.iter_rows()
-    header_cells = next(rows, None)
-    if header_cells is None or not any(cell_text(cell).strip() for cell in header_cells):
+    _check_workbook(path, label=label)
+    from imports.xlsx import read_header
+
+    header_row, header, has_data = read_header(path, label=label)
+    if not header:
         raise UploadRejected(f"{label} is empty: its first sheet has no rows.")
-    header = [cell_text(cell).strip() for cell in header_cells]
     _check_header(header, label)
-    if not any(any(cell_text(cell).strip() for cell in row) for row in rows):
+    if not has_data:
         raise UploadRejected(f"{label} has a header row but no data rows.")
-    return FileFormat(kind="xlsx", encoding=None, delimiter=None, header=header)
+    return FileFormat(kind="xlsx", encoding=None, delimiter=None, header=header, header_row=header_row)

@@ -26,25 +26,30 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from pandas.errors import ParserError
 
 from imports.headers import ERROR_FILE_COLUMNS, is_error_file, normalize
 from imports.inspection import FileFormat, UploadRejected, cell_text, open_first_sheet
+from imports.xlsx import count_shown_rows
 
 ROW_ERROR = "__row_error__"
+# Spare columns behind the header; a longer row shows up as a non-empty spare cell.
+SPARE_COLUMNS = 3
 # Our error file neutralized these; a fixed error file uploaded back gets them as they were.
 NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
 COUNT_CHUNK = 200_000
 
 
 class _SyntheticHeader(io.TextIOBase):
-    """The file's text behind a synthetic first line one cell wider than the header.
+    """The file's text behind a synthetic first line a few cells wider than the header.
 
     pandas' C parser sizes a table by its header and refuses (or, with usecols, silently truncates)
-    longer rows. With one spare column, a longer row shows up as a non-empty spare cell, and the
-    file's own header arrives as the first data record (dropped by the reader).
+    longer rows. With spare columns, a longer row shows up as a non-empty spare cell, and the file's
+    own header arrives as the first data record (dropped by the reader).
     """
 
     def __init__(self, handle, first_line: str):
@@ -73,12 +78,12 @@ def _open_text(path, fmt: FileFormat):
     return open(path, encoding=fmt.encoding, newline="", errors="strict")
 
 
-def _csv_frames(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | None = None):
-    """Yield raw DataFrames (positional columns, header record included first) and close the file."""
-    width = len(fmt.header) + 1
+@contextmanager
+def _csv_reader(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | None = None):
+    """pandas' chunked C reader over the file behind a synthetic header; the file's header is the first record."""
+    width = len(fmt.header) + SPARE_COLUMNS
     first_line = fmt.delimiter.join(f"c{index}" for index in range(width)) + "\n"
-    handle = _open_text(path, fmt)
-    try:
+    with _open_text(path, fmt) as handle:
         reader = pd.read_csv(
             _SyntheticHeader(handle, first_line),
             sep=fmt.delimiter,
@@ -93,13 +98,19 @@ def _csv_frames(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | 
             chunksize=chunk_size,
         )
         with reader:
-            yield from reader
+            yield reader
+
+
+def _read(reader, rows: int, fmt: FileFormat) -> pd.DataFrame | None:
+    """The next `rows` records (fewer at the end), None at the end of the file."""
+    try:
+        return reader.get_chunk(rows)
+    except StopIteration:
+        return None
     except ParserError as error:
-        raise UploadRejected(f"The file cannot be read past its beginning: {_parser_reason(error)}") from error
+        raise UploadRejected(f"The file cannot be read to the end: {_parser_reason(error)}") from error
     except UnicodeDecodeError as error:
         raise UploadRejected(f"The file is not valid {fmt.encoding_name} text further down.") from error
-    finally:
-        handle.close()
 
 
 def _parser_reason(error: Exception) -> str:
@@ -109,12 +120,16 @@ def _parser_reason(error: Exception) -> str:
     return text.split("C error: ", 1)[-1]
 
 
-def _finish(frame: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
+def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
     columns = fmt.columns
     width = len(columns)
-    frame.columns = [*columns, ROW_ERROR]
-    spare = frame[ROW_ERROR]
-    frame[ROW_ERROR] = spare.where(spare == "", f"row has more cells than the header ({width})")
+    frame = raw.iloc[:, :width].set_axis(columns, axis=1)
+    longer = np.zeros(len(raw), dtype=bool)
+    for spare in range(width, raw.shape[1]):
+        longer |= raw.iloc[:, spare].to_numpy(dtype=object) != ""
+    frame[ROW_ERROR] = ""
+    if longer.any():
+        frame.loc[longer, ROW_ERROR] = f"row has more cells than the header ({width})"
     frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     if error_file:
         frame = _undo_error_file(frame, fmt)
@@ -138,39 +153,49 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
 
 def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
-    next_row = 2
-    to_skip = skip_rows
-    first = True
-    for raw in _csv_frames(path, fmt, chunk_size=chunk_size):
-        if first:
-            raw = raw.iloc[1:]  # the file's own header record
-            first = False
-        if to_skip:
-            dropped = min(to_skip, len(raw))
-            raw = raw.iloc[dropped:]
-            to_skip -= dropped
-            next_row += dropped
-        if raw.empty:
-            continue
-        frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
-        next_row += len(frame)
-        yield frame
+    with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
+        if _read(reader, 1, fmt) is None:  # the file's own header record
+            return
+        next_row = 2
+        remaining = skip_rows
+        while remaining > 0:
+            skipped = _read(reader, min(remaining, chunk_size), fmt)
+            if skipped is None or skipped.empty:
+                return
+            remaining -= len(skipped)
+            next_row += len(skipped)
+        while (raw := _read(reader, chunk_size, fmt)) is not None and not raw.empty:
+            frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
+            next_row += len(frame)
+            yield frame
 
 
 def _xlsx_rows(path, fmt: FileFormat):
-    """(sheet row number, cells as text) for every non-empty data row of the first sheet."""
+    """(sheet row number, cells as text, row error) for every data row of the first sheet with a visible cell.
+
+    python-calamine's `iter_rows` starts at sheet row 1 but at the first used column; padding the
+    cells back to column A lines them up with the header `inspect_file` read from the sheet XML.
+    """
     sheet = open_first_sheet(path)
     width = len(fmt.header)
-    header_row = sheet.start[0] + 1 if sheet.start else 1
-    rows = sheet.iter_rows()
-    next(rows, None)
-    for offset, row in enumerate(rows, start=1):
+    first_column = sheet.start[1] if sheet.start else 0
+    padding = [""] * first_column
+    too_long = f"row has more cells than the header ({width})"
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        if number <= fmt.header_row:
+            continue
         cells = [value if type(value) is str else cell_text(value) for value in row]
         if not any(cells):
             continue
-        if len(cells) < width:
+        if padding:
+            cells = padding + cells
+        error = ""
+        if len(cells) > width:
+            error = too_long if any(cells[width:]) else ""
+            cells = cells[:width]
+        elif len(cells) < width:
             cells.extend([""] * (width - len(cells)))
-        yield header_row + offset, cells[:width]
+        yield number, cells, error
 
 
 def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
@@ -178,22 +203,24 @@ def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Ite
     columns = fmt.columns
     numbers: list[int] = []
     batch: list[list[str]] = []
+    errors: list[str] = []
     skipped = 0
 
     def frame() -> pd.DataFrame:
         data = pd.DataFrame(batch, columns=columns, index=pd.Index(numbers), dtype=str)
-        data[ROW_ERROR] = ""
+        data[ROW_ERROR] = pd.Series(errors, index=data.index, dtype=str)
         return _undo_error_file(data, fmt) if error_file else data
 
-    for number, cells in _xlsx_rows(path, fmt):
+    for number, cells, error in _xlsx_rows(path, fmt):
         if skipped < skip_rows:
             skipped += 1
             continue
         numbers.append(number)
         batch.append(cells)
+        errors.append(error)
         if len(batch) >= chunk_size:
             yield frame()
-            numbers, batch = [], []
+            numbers, batch, errors = [], [], []
     if batch:
         yield frame()
 
@@ -212,6 +239,9 @@ def iter_chunks(
 def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     """The number of data rows `iter_chunks` yields (header excluded), without building them."""
     if fmt.kind == "xlsx":
-        return sum(1 for _ in _xlsx_rows(path, fmt))
-    total = sum(len(raw) for raw in _csv_frames(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]))
-    return max(total - 1, 0)
+        return count_shown_rows(path, after_row=fmt.header_row)
+    total = 0
+    with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
+        while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
+            total += len(raw)
+    return max(total - 1, 0)  # the file's own header record

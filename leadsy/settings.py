@@ -289,6 +289,9 @@ IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1000)
 # compress more than IMPORT_MAX_XLSX_RATIO times, a zip bomb) is refused before it is opened.
 IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", default=1024 * 1024 * 1024)
 IMPORT_MAX_XLSX_RATIO = env.int("IMPORT_MAX_XLSX_RATIO", default=100)
+# ...and peaks near 100 bytes a cell while loading it: 9 million cells (a full 1,048,576-row sheet of
+# 8 columns) keep a worker under 1 GiB.
+IMPORT_MAX_XLSX_CELLS = env.int("IMPORT_MAX_XLSX_CELLS", default=9_000_000)
 IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=50_000)
 
 # --- Import processing (the imports app) ----------------------------------------------------------

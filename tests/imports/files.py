@@ -25,7 +25,10 @@ def xlsx_bytes(rows, *, sheet_prefix: bytes = b"", extra_parts: dict | None = No
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in XLSX_PARTS.items():
             archive.writestr(name, content)
-        body = "".join(_xlsx_row(number, row) for number, row in enumerate(rows, start=1))
+        # Excel marks text with edge spaces xml:space="preserve"; calamine trims it otherwise.
+        body = "".join(_xlsx_row(number, row) for number, row in enumerate(rows, start=1)).replace(
+            "<t>", '<t xml:space="preserve">'
+        )
         archive.writestr(
             "xl/worksheets/sheet1.xml",
             b'<?xml version="1.0" encoding="UTF-8"?>'
@@ -79,3 +82,46 @@ def zip_declaring(path: Path, *, member: str, payload: bytes, declared_size: int
 
 def compressible(size: int) -> bytes:
     return b"<x>" + b"a" * size + b"</x>"
+
+
+STYLES_WITH_DATE = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+    '<cellStyleXfs count="1"><xf/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
+    "</styleSheet>"
+)
+
+
+def xlsx_from_xml(path: Path, sheet_data: str, *, shared: list[str] | None = None) -> Path:
+    """An XLSX whose sheetData (and shared strings) are given as raw XML, the way Excel writes them."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts = dict(XLSX_PARTS)
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>',
+    )
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        "</Relationships>",
+        f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+        f'<Relationship Id="rId3" Type="{rel}/styles" Target="styles.xml"/></Relationships>',
+    )
+    strings = "".join(item if item.startswith("<si>") else f"<si><t>{item}</t></si>" for item in shared or [])
+    parts["xl/sharedStrings.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}" count="{len(shared or [])}">{strings}</sst>'
+    )
+    parts["xl/styles.xml"] = STYLES_WITH_DATE
+    parts["xl/worksheets/sheet1.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}">'
+        f"<sheetData>{sheet_data}</sheetData></worksheet>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return write_bytes(path, buffer.getvalue())

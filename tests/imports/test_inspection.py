@@ -1,9 +1,10 @@
+import io
 import zipfile
 
 import pytest
 
 from imports.inspection import FileFormat, UploadRejected, inspect_file
-from imports.leadgen import HEADER, write_csv, write_xlsx
+from imports.leadgen import HEADER, XLSX_PARTS, write_csv, write_xlsx
 from tests.imports.files import PNG_BYTES, compressible, write_bytes, write_text, xlsx_bytes, zip_declaring
 
 
@@ -195,3 +196,42 @@ def test_xlsx_external_entity_refused(tmp_path):
 def test_xlsx_number_cells_in_header_are_text(tmp_path):
     write_bytes(tmp_path / "leads.xlsx", xlsx_bytes([["Email", "2024"], ["a@example.com", "x"]]))
     assert inspect_file(tmp_path / "leads.xlsx").header == ["Email", "2024"]
+
+
+def test_utf8_file_whose_first_accent_is_broken_is_not_taken_for_windows_1252(tmp_path):
+    data = b"Email,Name\na@example.com,Jos\xe9\n" + "b@example.com,Núñez Peña\n".encode() * 5
+    assert "line 2 is not valid UTF-8" in rejected(write_bytes(tmp_path / "leads.csv", data)).message
+
+
+def test_very_wide_header(tmp_path):
+    long_name = "Column with a rather long and very descriptive name for the sake of this test number"
+    header = [f"{long_name} {i}" for i in range(900)] + ["Email"]
+    assert len(",".join(header)) > 64 * 1024
+    path = write_text(tmp_path / "leads.csv", ",".join(header) + "\n" + ",".join(["x"] * 900 + ["a@x.com"]) + "\n")
+    assert inspect_file(path).header == header
+
+
+def test_xlsx_cell_limit(tmp_path, settings):
+    write_xlsx(tmp_path / "leads.xlsx", 10)  # 11 rows x 8 cells
+    settings.IMPORT_MAX_XLSX_CELLS = 88
+    assert inspect_file(tmp_path / "leads.xlsx").header == HEADER
+    settings.IMPORT_MAX_XLSX_CELLS = 87
+    assert "88 cells in one sheet; at most 87" in rejected(tmp_path / "leads.xlsx").message
+
+
+def test_rejection_survives_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(UploadRejected("too big", field="file", status_code=413)))  # noqa: S301 - our own bytes
+    assert (error.message, error.field, error.status_code, str(error)) == ("too big", "file", 413, "too big")
+
+
+def test_xlsx_with_a_broken_workbook_part(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in XLSX_PARTS.items():
+            archive.writestr(name, "<workbook><sheets><sheet" if name == "xl/workbook.xml" else content)
+        archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><sheetData/></worksheet>")
+    error = rejected(write_bytes(tmp_path / "leads.xlsx", buffer.getvalue()))
+    assert error.status_code == 422
+    assert "cannot be read" in error.message or "no sheets" in error.message
