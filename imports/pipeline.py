@@ -171,7 +171,7 @@ def _download(import_file: ImportFile, folder: str) -> str:
 
 
 def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> None:
-    fmt = FileFormat(**import_file.file_format)
+    fmt = FileFormat.from_dict(import_file.file_format)
     options = import_file.options or {}
     plan = plan_columns(fmt.header, mapping=options.get("mapping") or None)
     region = import_file.company.country or options.get("default_country") or None
@@ -311,7 +311,7 @@ def _keep_partial_errors(import_file: ImportFile) -> None:
     if import_file.status not in (Status.CANCELLED, Status.FAILED) or import_file.error_file:
         return
     try:
-        fmt = FileFormat(**import_file.file_format)
+        fmt = FileFormat.from_dict(import_file.file_format)
         name = _assemble_error_file(import_file, header=_error_header(fmt))
     except Exception:
         logger.exception("Import %s: could not assemble the partial error file", import_file.import_code)

@@ -3,7 +3,6 @@
 The API, the admin, the `import_leads` command and the Celery task all come through here.
 """
 
-import dataclasses
 import os
 import tempfile
 from collections.abc import Callable
@@ -88,7 +87,7 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
             stage=stage,
             original_name=name,
             options=options,
-            file_format=dataclasses.asdict(fmt),
+            file_format=fmt.to_dict(),
         )
         extension = "xlsx" if fmt.kind == "xlsx" else "csv"
         with open(path, "rb") as handle:
