@@ -1,7 +1,6 @@
 import csv
 import io
 
-from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +20,7 @@ from .models import ImportFile
 from .selectors import import_file_get_for_user, import_file_list_for_user
 from .serializers import ImportFileSerializer, ImportUploadSerializer
 from .services import import_file_cancel, import_file_create
+from .uploads import UploadSizeLimitHandler, max_upload_bytes
 
 IMPORT_FILE_ENVELOPE = envelope("import_file", ImportFileSerializer)
 STATUS_BY_NAME = {label: value for value, label in ImportFile.Status.choices}
@@ -37,13 +37,6 @@ def _parse_status(raw: str | None) -> int | None:
     if raw.isdigit() and int(raw) in STATUS_BY_NAME.values():
         return int(raw)
     raise ValidationError({"status": ["Must be 0-4 or one of: " + ", ".join(STATUS_BY_NAME) + "."]})
-
-
-def max_upload_bytes() -> int:
-    return max(
-        getattr(settings, "IMPORT_MAX_CSV_BYTES", 512 * 1024 * 1024),
-        getattr(settings, "IMPORT_MAX_XLSX_BYTES", 100 * 1024 * 1024),
-    )
 
 
 class ImportListView(APIView):
@@ -86,6 +79,7 @@ class ImportListView(APIView):
             length = 0
         if length > max_upload_bytes() + MULTIPART_OVERHEAD:
             raise PayloadTooLarge("The file is larger than the upload limit.")
+        request._request.upload_handlers.insert(0, UploadSizeLimitHandler(request._request))
         company = company_get_for_user(
             user=request.user, company_id=request.data.get("company_id"), permission="imports.manage"
         )

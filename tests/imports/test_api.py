@@ -139,6 +139,15 @@ def test_over_the_size_limit_is_413(owner, client_for, settings, private_root):
 
 
 @pytest.mark.django_db
+def test_an_upload_is_cut_off_as_soon_as_it_passes_the_limit(owner, client_for, settings, private_root):
+    settings.IMPORT_MAX_CSV_BYTES = settings.IMPORT_MAX_XLSX_BYTES = 100_000
+    response = upload(client_for(owner), owner.company.id, CSV + b"a@example.com,612000003\n" * 10_000)
+    assert response.status_code == 413
+    assert response.json() == {"message": "The file is larger than the upload limit (100,000 bytes)."}
+    assert ImportFile.objects.count() == 0 and stored_files(private_root) == []
+
+
+@pytest.mark.django_db
 def test_list_filters_and_cancel(owner, client_for, company_member):
     client = client_for(owner)
     first = upload(client, owner.company.id, CSV).json()["import_file"]
