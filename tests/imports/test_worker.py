@@ -186,3 +186,33 @@ def test_two_concurrent_imports_of_overlapping_files_never_duplicate(owner, tmp_
     # Every overlapping row was imported by exactly one of the two.
     assert sum(r.failed_records for r in results) == 1000
     assert sum(r.processed_records - r.failed_records for r in results) == 2000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_import_run_twice_at_once_is_processed_once(owner, lead_csv, settings):
+    settings.IMPORT_CHUNK_SIZE = 200
+    path, expected = lead_csv(2000)
+    import_file = import_file_create(
+        user=owner, company=owner.company, file=str(path), name=path.name, options={}, enqueue=False
+    )
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            import_file_process(import_file_id=import_file.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    done = ImportFile.objects.get(pk=import_file.pk)
+    assert done.attempts == 1
+    assert_exact(done, owner.company, expected)
