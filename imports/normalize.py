@@ -252,10 +252,11 @@ def _extra(chunk: pd.DataFrame, plan: ColumnPlan) -> pd.Series:
     columns = [column for column in plan.extra if column in chunk.columns]
     if not columns:
         return pd.Series("{}", index=chunk.index, dtype=object)
-    frame = chunk[columns].fillna("").astype(str)
+    frame = pd.DataFrame({column: _column(chunk, column) for column in columns}, index=chunk.index)
+    keys = [column.replace("\x00", "") for column in columns]
     return pd.Series(
         [
-            json.dumps({k: v for k, v in zip(columns, values, strict=True) if v != ""})
+            json.dumps({k: v for k, v in zip(keys, values, strict=True) if v != ""})
             for values in frame.itertuples(index=False)
         ],
         index=chunk.index,
