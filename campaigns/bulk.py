@@ -65,6 +65,8 @@ def lead_bulk_write(*, company, import_file, rows: pd.DataFrame, on_duplicate: s
 def _stage(cursor, staged: pd.DataFrame, *, postgres: bool) -> None:
     columns = ", ".join(f"{name} text" if name != "row_number" else "row_number bigint" for name in STAGING_COLUMNS)
     if postgres:
+        # Room to sort a chunk by row number in memory (the default 4 MB spills it to disk).
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns}) ON COMMIT DELETE ROWS")
         cursor.execute(f"TRUNCATE {STAGING}")
         copy_sql = f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
