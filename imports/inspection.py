@@ -30,8 +30,6 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_XLSX_MEMBERS = 10_000
 # Small parts (styles, themes) legitimately compress very well; only big ones can be bombs.
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
-# Cheap look at the XML prolog of each part; DOCTYPE/ENTITY can only appear before the root element.
-XML_PROLOG_BYTES = 64 * 1024
 
 # csv refuses fields over 128 KiB by default; a long notes cell in the sample is still a CSV.
 csv.field_size_limit(max(csv.field_size_limit(), MAX_SAMPLE_BYTES))
@@ -338,6 +336,7 @@ LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 FORBIDDEN_XML = tuple(
     marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
+MARKER_OVERLAP = max(len(marker) for marker in FORBIDDEN_XML) - 1
 
 
 def _zip_kind(names: set[str]) -> str | None:
@@ -372,7 +371,7 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     else:
         raise UploadRejected(f"{label} uses an unsupported zip compression; save it again from Excel.")
     produced = 0
-    prolog = b""
+    carry = b""
     is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
     is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
     cells = 0
@@ -389,8 +388,14 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
                 raise UploadRejected(
                     f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
                 )
-            if is_xml and len(prolog) < XML_PROLOG_BYTES:
-                prolog += output[: XML_PROLOG_BYTES - len(prolog)]
+            if is_xml:
+                # The whole part, not just its start: a long comment could push a DTD far down.
+                window = carry + output
+                if any(marker in window for marker in FORBIDDEN_XML):
+                    raise UploadRejected(
+                        f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
+                    )
+                carry = window[-MARKER_OVERLAP:]
             if is_sheet:
                 window = tail + output
                 cells += window.count(b"<c ") + window.count(b"<c>")
@@ -403,10 +408,6 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     if inflate and len(inflate.flush()) + produced > info.file_size:
         raise UploadRejected(
             f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
-        )
-    if any(marker in prolog for marker in FORBIDDEN_XML):
-        raise UploadRejected(
-            f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
         )
     return cells
 
