@@ -353,6 +353,43 @@ def _zip_kind(names: set[str]) -> str | None:
     return "a ZIP archive"
 
 
+class _PartScanner:
+    """Looks through an XML part as it inflates: DTD/entity declarations (refused) and, in a worksheet, cells."""
+
+    def __init__(self, filename: str, label: str):
+        self.filename = filename
+        self.label = label
+        self.is_xml = filename.endswith((".xml", ".rels", ".vml"))
+        self.is_sheet = self.is_xml and filename.startswith("xl/worksheets/")
+        self.markers: tuple[bytes, ...] | None = None
+        self.cells = 0
+        self._carry = b""
+
+    def feed(self, output: bytes) -> None:
+        if not self.is_xml or not output:
+            return
+        window = self._carry + output
+        if self.markers is None:
+            # Excel writes UTF-8; a UTF-16 part is looked at in UTF-16.
+            codec = "ascii"
+            if window.startswith(codecs.BOM_UTF16_LE) or window[1:2] == b"\x00":
+                codec = "utf-16-le"
+            elif window.startswith(codecs.BOM_UTF16_BE) or window[:1] == b"\x00":
+                codec = "utf-16-be"
+            self.markers = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY"))
+            self._opening = "<!".encode(codec)
+        # The whole part, not just its start: a long comment could push a DTD far down. "<!" is rare
+        # in a sheet (comments, CDATA), so one search usually settles a block.
+        if self._opening in window and any(marker in window for marker in self.markers):
+            raise UploadRejected(
+                f"{self.label} is not a safe XLSX file: it declares a DTD or an external entity ({self.filename})."
+            )
+        if self.is_sheet:
+            # Cells wholly inside the carried bytes were counted with the previous block.
+            self.cells += sum(window.count(tag) - self._carry.count(tag) for tag in (b"<c ", b"<c>"))
+        self._carry = window[-MARKER_OVERLAP:]
+
+
 def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     """Inflate one member ourselves, counting real output: declared sizes in a zip can lie.
 
@@ -363,20 +400,17 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     if fields[0] != b"PK\x03\x04":
         raise UploadRejected(f"{label} is a damaged XLSX file.")
     handle.seek(fields[9] + fields[10], os.SEEK_CUR)
-    remaining = info.compress_size
     if info.compress_type == zipfile.ZIP_STORED:
         inflate = None
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         inflate = zlib.decompressobj(-15)
     else:
         raise UploadRejected(f"{label} uses an unsupported zip compression; save it again from Excel.")
+    bomb = UploadRejected(f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb).")
+    scanner = _PartScanner(info.filename, label)
+    remaining = info.compress_size
     produced = 0
-    carry = b""
-    is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
-    is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
-    cells = 0
-    tail = b""
-    while remaining > 0:
+    while remaining > 0 and not (inflate and inflate.eof):
         data = handle.read(min(BLOCK, remaining))
         if not data:
             raise UploadRejected(f"{label} is a damaged XLSX file (truncated).")
@@ -385,31 +419,17 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
         while True:
             produced += len(output)
             if produced > info.file_size:
-                raise UploadRejected(
-                    f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
-                )
-            if is_xml:
-                # The whole part, not just its start: a long comment could push a DTD far down.
-                window = carry + output
-                if any(marker in window for marker in FORBIDDEN_XML):
-                    raise UploadRejected(
-                        f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
-                    )
-                carry = window[-MARKER_OVERLAP:]
-            if is_sheet:
-                window = tail + output
-                cells += window.count(b"<c ") + window.count(b"<c>")
-                tail = window[-2:]
+                raise bomb
+            scanner.feed(output)
             if not inflate or not inflate.unconsumed_tail:
                 break
             output = inflate.decompress(inflate.unconsumed_tail, BLOCK)
-        if inflate and inflate.eof:
-            break
-    if inflate and len(inflate.flush()) + produced > info.file_size:
-        raise UploadRejected(
-            f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
-        )
-    return cells
+    if inflate:
+        rest = inflate.flush()
+        if produced + len(rest) > info.file_size:
+            raise bomb
+        scanner.feed(rest)
+    return scanner.cells
 
 
 def _check_zip(path, *, label: str) -> None:
