@@ -66,6 +66,7 @@ SIGNATURES = (
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 RIFF_MAGIC = b"RIFF"
 
+EXCEL_SEPARATOR_HINT = re.compile(r"\A[ \t\r\n]*sep=([,;\t|])[ \t]*(?:\r\n|\r|\n)", re.IGNORECASE)
 EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 
@@ -97,7 +98,8 @@ class FileFormat:
     encoding: str | None  # csv: "utf-8" | "utf-8-sig" | "utf-16" | "utf-16-le" | "utf-16-be" | "cp1252"
     delimiter: str | None  # csv: "," ";" "\t" "|"
     header: list[str]  # the header cells as in the file, stripped
-    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: always 1.
+    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: the record
+    # holding it (2 after Excel's "sep=;" line, else 1). Data rows are still numbered from 2 in a CSV.
     header_row: int = 1
 
     @property
@@ -320,14 +322,21 @@ def _inspect_csv(path, *, head: bytes, size: int, label: str) -> FileFormat:
     control = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n")
     if control > 0.01 * len(sample):
         raise UploadRejected(f"{label} contains binary data, not text: it is not a CSV file.")
-    delimiter, records = _detect_delimiter(sample)
+    header_row = 1
+    hint = EXCEL_SEPARATOR_HINT.match(sample)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; the header is the record after it.
+        delimiter, header_row = hint.group(1), 2
+        records = _records(sample[hint.end() :], delimiter)
+    else:
+        delimiter, records = _detect_delimiter(sample)
     if not records:
         raise UploadRejected(f"{label} has no header: no row with column names was found.")
     header = [cell.strip() for cell in records[0]]
     _check_header(header, label)
     if complete and len(records) < 2:
         raise UploadRejected(f"{label} has a header row but no data rows.")
-    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter, header=header)
+    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter, header=header, header_row=header_row)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
