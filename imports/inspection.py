@@ -182,7 +182,14 @@ def _line_of(decoded_newlines: int, prefix: str) -> int:
 
 def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
     """Decode the whole file in 1 MiB blocks: (ok, line of the first bad byte). Holds one block at a time."""
-    scan_codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}.get(encoding, encoding)
+    scan_codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    # Bytes before a bad one are re-decoded to count lines; past the BOM that needs the byte order.
+    prefix_codec = scan_codec
+    if encoding in ("utf-16", "utf-32"):
+        with open(path, "rb") as handle:
+            start = handle.read(4)
+        big_endian = start.startswith(codecs.BOM_UTF16_BE if encoding == "utf-16" else codecs.BOM_UTF32_BE)
+        prefix_codec = f"{encoding}-{'be' if big_endian else 'le'}"
     decoder = codecs.getincrementaldecoder(scan_codec)("strict")
     newlines = 0
     with open(path, "rb") as handle:
@@ -196,7 +203,7 @@ def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
                 text = decoder.decode(block, final=final)
             except UnicodeDecodeError as error:
                 data = pending + block
-                prefix = data[: error.start].decode(scan_codec if scan_codec != "utf-16" else "utf-16-le", "replace")
+                prefix = data[: error.start].decode(prefix_codec, "replace")
                 return False, _line_of(newlines, prefix)
             if "\x00" in text:
                 line = _line_of(newlines, text[: text.index("\x00")])
