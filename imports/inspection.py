@@ -30,8 +30,6 @@ DELIMITERS = (",", ";", "\t", "|")
 MAX_XLSX_MEMBERS = 10_000
 # Small parts (styles, themes) legitimately compress very well; only big ones can be bombs.
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
-# Cheap look at the XML prolog of each part; DOCTYPE/ENTITY can only appear before the root element.
-XML_PROLOG_BYTES = 64 * 1024
 
 # csv refuses fields over 128 KiB by default; a long notes cell in the sample is still a CSV.
 csv.field_size_limit(max(csv.field_size_limit(), MAX_SAMPLE_BYTES))
@@ -68,6 +66,7 @@ SIGNATURES = (
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 RIFF_MAGIC = b"RIFF"
 
+EXCEL_SEPARATOR_HINT = re.compile(r"\A[ \t\r\n]*sep=([,;\t|])[ \t]*(?:\r\n|\r|\n)", re.IGNORECASE)
 EMAIL_LIKE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_LIKE = re.compile(r"^\+?[\d\s().\-]{7,}$")
 
@@ -99,7 +98,8 @@ class FileFormat:
     encoding: str | None  # csv: "utf-8" | "utf-8-sig" | "utf-16" | "utf-16-le" | "utf-16-be" | "cp1252"
     delimiter: str | None  # csv: "," ";" "\t" "|"
     header: list[str]  # the header cells as in the file, stripped
-    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: always 1.
+    # xlsx: the sheet row holding the header (the first row with a visible cell); csv: the record
+    # holding it (2 after Excel's "sep=;" line, else 1). Data rows are still numbered from 2 in a CSV.
     header_row: int = 1
 
     @property
@@ -182,7 +182,14 @@ def _line_of(decoded_newlines: int, prefix: str) -> int:
 
 def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
     """Decode the whole file in 1 MiB blocks: (ok, line of the first bad byte). Holds one block at a time."""
-    scan_codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16", "utf-32": "utf-32"}.get(encoding, encoding)
+    scan_codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    # Bytes before a bad one are re-decoded to count lines; past the BOM that needs the byte order.
+    prefix_codec = scan_codec
+    if encoding in ("utf-16", "utf-32"):
+        with open(path, "rb") as handle:
+            start = handle.read(4)
+        big_endian = start.startswith(codecs.BOM_UTF16_BE if encoding == "utf-16" else codecs.BOM_UTF32_BE)
+        prefix_codec = f"{encoding}-{'be' if big_endian else 'le'}"
     decoder = codecs.getincrementaldecoder(scan_codec)("strict")
     newlines = 0
     with open(path, "rb") as handle:
@@ -196,7 +203,7 @@ def _check_decodes(path, encoding: str, label: str) -> tuple[bool, int]:
                 text = decoder.decode(block, final=final)
             except UnicodeDecodeError as error:
                 data = pending + block
-                prefix = data[: error.start].decode(scan_codec if scan_codec != "utf-16" else "utf-16-le", "replace")
+                prefix = data[: error.start].decode(prefix_codec, "replace")
                 return False, _line_of(newlines, prefix)
             if "\x00" in text:
                 line = _line_of(newlines, text[: text.index("\x00")])
@@ -322,14 +329,21 @@ def _inspect_csv(path, *, head: bytes, size: int, label: str) -> FileFormat:
     control = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n")
     if control > 0.01 * len(sample):
         raise UploadRejected(f"{label} contains binary data, not text: it is not a CSV file.")
-    delimiter, records = _detect_delimiter(sample)
+    header_row = 1
+    hint = EXCEL_SEPARATOR_HINT.match(sample)
+    if hint:
+        # Excel's "sep=;" first line names the delimiter; the header is the record after it.
+        delimiter, header_row = hint.group(1), 2
+        records = _records(sample[hint.end() :], delimiter)
+    else:
+        delimiter, records = _detect_delimiter(sample)
     if not records:
         raise UploadRejected(f"{label} has no header: no row with column names was found.")
     header = [cell.strip() for cell in records[0]]
     _check_header(header, label)
     if complete and len(records) < 2:
         raise UploadRejected(f"{label} has a header row but no data rows.")
-    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter, header=header)
+    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter, header=header, header_row=header_row)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -338,6 +352,7 @@ LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 FORBIDDEN_XML = tuple(
     marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("ascii", "utf-16-le", "utf-16-be")
 )
+MARKER_OVERLAP = max(len(marker) for marker in FORBIDDEN_XML) - 1
 
 
 def _zip_kind(names: set[str]) -> str | None:
@@ -354,6 +369,43 @@ def _zip_kind(names: set[str]) -> str | None:
     return "a ZIP archive"
 
 
+class _PartScanner:
+    """Looks through an XML part as it inflates: DTD/entity declarations (refused) and, in a worksheet, cells."""
+
+    def __init__(self, filename: str, label: str):
+        self.filename = filename
+        self.label = label
+        self.is_xml = filename.endswith((".xml", ".rels", ".vml"))
+        self.is_sheet = self.is_xml and filename.startswith("xl/worksheets/")
+        self.markers: tuple[bytes, ...] | None = None
+        self.cells = 0
+        self._carry = b""
+
+    def feed(self, output: bytes) -> None:
+        if not self.is_xml or not output:
+            return
+        window = self._carry + output
+        if self.markers is None:
+            # Excel writes UTF-8; a UTF-16 part is looked at in UTF-16.
+            codec = "ascii"
+            if window.startswith(codecs.BOM_UTF16_LE) or window[1:2] == b"\x00":
+                codec = "utf-16-le"
+            elif window.startswith(codecs.BOM_UTF16_BE) or window[:1] == b"\x00":
+                codec = "utf-16-be"
+            self.markers = tuple(marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY"))
+            self._opening = "<!".encode(codec)
+        # The whole part, not just its start: a long comment could push a DTD far down. "<!" is rare
+        # in a sheet (comments, CDATA), so one search usually settles a block.
+        if self._opening in window and any(marker in window for marker in self.markers):
+            raise UploadRejected(
+                f"{self.label} is not a safe XLSX file: it declares a DTD or an external entity ({self.filename})."
+            )
+        if self.is_sheet:
+            # Cells wholly inside the carried bytes were counted with the previous block.
+            self.cells += sum(window.count(tag) - self._carry.count(tag) for tag in (b"<c ", b"<c>"))
+        self._carry = window[-MARKER_OVERLAP:]
+
+
 def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     """Inflate one member ourselves, counting real output: declared sizes in a zip can lie.
 
@@ -364,20 +416,17 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     if fields[0] != b"PK\x03\x04":
         raise UploadRejected(f"{label} is a damaged XLSX file.")
     handle.seek(fields[9] + fields[10], os.SEEK_CUR)
-    remaining = info.compress_size
     if info.compress_type == zipfile.ZIP_STORED:
         inflate = None
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         inflate = zlib.decompressobj(-15)
     else:
         raise UploadRejected(f"{label} uses an unsupported zip compression; save it again from Excel.")
+    bomb = UploadRejected(f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb).")
+    scanner = _PartScanner(info.filename, label)
+    remaining = info.compress_size
     produced = 0
-    prolog = b""
-    is_xml = info.filename.endswith((".xml", ".rels", ".vml"))
-    is_sheet = info.filename.startswith("xl/worksheets/") and is_xml
-    cells = 0
-    tail = b""
-    while remaining > 0:
+    while remaining > 0 and not (inflate and inflate.eof):
         data = handle.read(min(BLOCK, remaining))
         if not data:
             raise UploadRejected(f"{label} is a damaged XLSX file (truncated).")
@@ -386,29 +435,17 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
         while True:
             produced += len(output)
             if produced > info.file_size:
-                raise UploadRejected(
-                    f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
-                )
-            if is_xml and len(prolog) < XML_PROLOG_BYTES:
-                prolog += output[: XML_PROLOG_BYTES - len(prolog)]
-            if is_sheet:
-                window = tail + output
-                cells += window.count(b"<c ") + window.count(b"<c>")
-                tail = window[-2:]
+                raise bomb
+            scanner.feed(output)
             if not inflate or not inflate.unconsumed_tail:
                 break
             output = inflate.decompress(inflate.unconsumed_tail, BLOCK)
-        if inflate and inflate.eof:
-            break
-    if inflate and len(inflate.flush()) + produced > info.file_size:
-        raise UploadRejected(
-            f"{label} is not a safe XLSX file: a part inflates beyond the size it declares (zip bomb)."
-        )
-    if any(marker in prolog for marker in FORBIDDEN_XML):
-        raise UploadRejected(
-            f"{label} is not a safe XLSX file: it declares a DTD or an external entity ({info.filename})."
-        )
-    return cells
+    if inflate:
+        rest = inflate.flush()
+        if produced + len(rest) > info.file_size:
+            raise bomb
+        scanner.feed(rest)
+    return scanner.cells
 
 
 def _check_zip(path, *, label: str) -> None:

@@ -154,7 +154,7 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
 def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
     with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
-        if _read(reader, 1, fmt) is None:  # the file's own header record
+        if _read(reader, fmt.header_row, fmt) is None:  # the file's own header (and "sep=" line)
             return
         next_row = 2
         remaining = skip_rows
@@ -244,4 +244,4 @@ def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
         while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
             total += len(raw)
-    return max(total - 1, 0)  # the file's own header record
+    return max(total - fmt.header_row, 0)  # the file's own header (and "sep=" line)

@@ -1,4 +1,6 @@
 import io
+import random
+import string
 import zipfile
 
 import pytest
@@ -235,3 +237,18 @@ def test_xlsx_with_a_broken_workbook_part(tmp_path):
     error = rejected(write_bytes(tmp_path / "leads.xlsx", buffer.getvalue()))
     assert error.status_code == 422
     assert "cannot be read" in error.message or "no sheets" in error.message
+
+
+def test_xlsx_entity_hidden_behind_a_long_comment(tmp_path):
+    padding = "".join(random.Random(0).choices(string.ascii_letters, k=200_000)).encode()
+    hidden = b"<!--" + padding + b'-->\n<!DOCTYPE x [<!ENTITY e SYSTEM "http://evil/">]>'
+    write_bytes(tmp_path / "xxe.xlsx", xlsx_bytes([["Email"], ["a@x.com"]], sheet_prefix=hidden))
+    assert "external entity" in rejected(tmp_path / "xxe.xlsx").message
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_broken_utf16_names_the_line(tmp_path, codec):
+    bom = b"\xff\xfe" if codec.endswith("le") else b"\xfe\xff"
+    lone_surrogate = b"\x00\xd8" if codec.endswith("le") else b"\xd8\x00"
+    data = bom + "Email;Name\r\na@x.com;Ana\r\nb@x.com;".encode(codec) + lone_surrogate + "x\r\n".encode(codec)
+    assert "line 3 is not valid UTF-16" in rejected(write_bytes(tmp_path / "leads.csv", data)).message

@@ -270,3 +270,14 @@ def test_file_format_survives_json(tmp_path):
     path = xlsx_with_numbers(tmp_path / "leads.xlsx")
     fmt = inspect_file(path)
     assert FileFormat.from_dict(json.loads(json.dumps(fmt.to_dict()))) == fmt
+
+
+def test_excel_separator_hint_line(tmp_path):
+    path = write_text(tmp_path / "leads.csv", "sep=;\r\nEmail;Notes\r\na@x.com;one, two\r\nb@x.com;three\r\n", "cp1252")
+    fmt = inspect_file(path)
+    assert (fmt.delimiter, fmt.header, fmt.header_row) == (";", ["Email", "Notes"], 2)
+    data = read_all(path)
+    assert data.to_numpy().tolist() == [["a@x.com", "one, two", ""], ["b@x.com", "three", ""]]
+    assert list(data.index) == [2, 3]
+    assert count_rows(path, fmt) == 2
+    assert list(pd.concat(iter_chunks(path, fmt, skip_rows=1)).index) == [3]
