@@ -247,8 +247,7 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
             )
             for row_number in result.duplicate_row_numbers:
                 reasons.setdefault(row_number, []).append(DUPLICATE)
-        if reasons:
-            _write_error_part(import_file, chunk=chunk, reasons=reasons)
+        _write_error_part(import_file, chunk=chunk, reasons=reasons)
         rows = normalized.rows
         ImportFile.objects.filter(pk=import_file.pk).update(
             processed_records=import_file.checkpoint_rows + rows,
@@ -259,14 +258,19 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
 
 
 def _write_error_part(import_file: ImportFile, *, chunk: pd.DataFrame, reasons: dict) -> None:
-    """The chunk's failed rows, in a part named by its first row: a re-run of the chunk overwrites it."""
+    """The chunk's failed rows, in a part named by its first row: a re-run of the chunk overwrites it
+    (or deletes the part a run that died before its commit left, when the chunk has no failed row now)."""
+    storage = import_file.error_file.storage
+    name = f"{_part_folder(import_file)}/{int(chunk.index[0]):010d}.csv"
+    if not reasons:
+        if storage.exists(name):
+            storage.delete(name)
+        return
     failed = chunk.loc[sorted(reasons)].fillna("").astype(str)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row_number, cells in zip(failed.index, failed.itertuples(index=False, name=None), strict=True):
         writer.writerow([*(neutralize(cell) for cell in cells), row_number, neutralize("; ".join(reasons[row_number]))])
-    storage = import_file.error_file.storage
-    name = f"{_part_folder(import_file)}/{int(chunk.index[0]):010d}.csv"
     if storage.exists(name):
         storage.delete(name)
     saved = storage.save(name, ContentFile(buffer.getvalue().encode("utf-8")))
