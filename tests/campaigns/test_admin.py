@@ -108,3 +108,37 @@ def test_admin_refuses_options_on_a_text_question(staff):
     assert response.status_code == 200
     assert "takes no options" in response.content.decode()
     assert not question.options.exists()
+
+
+def test_a_question_added_in_the_admin_goes_last_with_its_options(staff):
+    campaign = CampaignFactory()
+    QuestionFactory(campaign=campaign, text="Existing?")
+    data = _inline_post(
+        "options",
+        [{"position": "", "label": "Yes", "value": "yes"}, {"position": "", "label": "No", "value": "no"}],
+        campaign=campaign.id, text="New?", kind="single_choice",
+    )  # fmt: skip
+    assert staff.get("/admin/campaigns/question/add/").status_code == 200
+    response = staff.post("/admin/campaigns/question/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question = Question.objects.get(text="New?")
+    assert question.position == 2
+    assert list(question.options.values_list("label", "position")) == [("Yes", 1), ("No", 2)]
+
+
+def test_reordering_questions_on_the_campaign_page(staff):
+    campaign = CampaignFactory()
+    first = QuestionFactory(campaign=campaign, text="First?")
+    second = QuestionFactory(campaign=campaign, text="Second?")
+    data = _inline_post(
+        "questions",
+        [
+            {"id": first.id, "campaign": campaign.id, "position": 2, "text": "First?", "kind": "text"},
+            {"id": second.id, "campaign": campaign.id, "position": 1, "text": "Second?", "kind": "text"},
+        ],
+        company=campaign.company_id, name=campaign.name, status=campaign.status,
+        created_at_0="", created_at_1="",
+    )  # fmt: skip
+    response = staff.post(f"/admin/campaigns/campaign/{campaign.id}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(campaign.questions.order_by("position").values_list("text", flat=True)) == ["Second?", "First?"]
