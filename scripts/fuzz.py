@@ -91,8 +91,16 @@ def summarize(run: dict) -> list[str]:
     return problems
 
 
-def write_tenants(identities: dict, folder: Path) -> tuple[Path, Path]:
-    """A Web Fuzzing Commons auth document with every identity, and a config naming the peers."""
+def toml_parameters(identity: dict) -> str:
+    # Path/query parameters fixed to owner_a's own objects: random ids would stop at a 404.
+    return "[parameters]\n" + "".join(f"{name} = {value}\n" for name, value in identity["parameters"].items())
+
+
+def write_configs(identities: dict, folder: Path) -> tuple[Path, Path]:
+    """schemathesis configs: the contract run's, and the tenants' with a Web Fuzzing Commons auth document
+    holding every identity, owner_a and owner_b named as peers."""
+    contract = folder / "schemathesis-contract.toml"
+    contract.write_text(toml_parameters(identities["owner_a"]))
     tenants = folder / "tenants.json"
     tenants.write_text(
         json.dumps(
@@ -109,8 +117,11 @@ def write_tenants(identities: dict, folder: Path) -> tuple[Path, Path]:
         )
     )
     config = folder / "schemathesis-tenants.toml"
-    config.write_text(f'[auth.wfc]\npath = "{tenants}"\nuser = "owner_a"\npeers = ["owner_a", "owner_b"]\n')
-    return tenants, config
+    config.write_text(
+        f'[auth.wfc]\npath = "{tenants}"\nuser = "owner_a"\npeers = ["owner_a", "owner_b"]\n\n'
+        + toml_parameters(identities["owner_a"])
+    )
+    return contract, config
 
 
 def main() -> int:
@@ -139,7 +150,7 @@ def main() -> int:
         flush_redis(broker_url, cache_url)
         stack.manage("migrate", "--noinput", "-v", "0")
         identities = stack.identities()
-        _, tenants_config = write_tenants(identities, out)
+        contract_config, tenants_config = write_configs(identities, out)
         base = stack.start_web(workers=2)
         stack.start_worker()
         log(f"stack up at {base} in {time.monotonic() - started:.0f}s")
@@ -150,7 +161,7 @@ def main() -> int:
         ]  # fmt: skip
         owner_a = ["-H", f"Authorization: Bearer {identities['owner_a']['token']}"]
         contract = [schema, *owner_a, "--checks", CONTRACT_CHECKS, "-n", str(args.max_examples), *common]
-        runs.append(st_run("contract (owner_a)", contract, out / "contract.json"))
+        runs.append(st_run("contract (owner_a)", contract, out / "contract.json", config=contract_config))
         if not args.skip_tenants:
             examples = str(args.tenant_max_examples or args.max_examples)
             tenants = [schema, "--checks", TENANT_CHECKS, "-n", examples, *common]

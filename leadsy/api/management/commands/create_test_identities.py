@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from campaigns.models import Campaign, Lead, Question
 from companies.models import Access, Company, UserAccess
 
 # name → (company key, access level). owner_a and owner_b must never see each other's objects;
@@ -22,7 +23,8 @@ IDENTITIES = {
 class Command(BaseCommand):
     help = (
         "Create (or reset) owner_a owning company A, agent_a in A and owner_b owning company B; "
-        "print them as JSON with their passwords, company ids and fresh JWT access and refresh tokens."
+        "print them as JSON with their passwords, fresh JWT access and refresh tokens, and the ids of one "
+        "object of each kind in their company (`parameters`, which the fuzzer plugs into paths)."
     )
 
     def add_arguments(self, parser):
@@ -63,5 +65,19 @@ class Command(BaseCommand):
                 "access": level,
                 "token": str(refresh.access_token),
                 "refresh": str(refresh),
+                "parameters": _objects_of(company),
             }
         self.stdout.write(json.dumps(result, indent=2))
+
+
+def _objects_of(company: Company) -> dict[str, int]:
+    """One object of each kind in the company, so that requests reach past the 404 of a random id.
+    Add a kind here when an app brings new path parameters."""
+    campaign = Campaign.objects.get_or_create(company=company, name=f"{company.name} campaign")[0]
+    question = Question.objects.get_or_create(
+        campaign=campaign, position=1, defaults={"text": "Budget?", "kind": Question.Kind.choices[0][0]}
+    )[0]
+    lead = Lead.objects.get_or_create(
+        company=company, email=f"lead-{company.id}@example.com", defaults={"first_name": "Fuzz", "campaign": campaign}
+    )[0]
+    return {"company_id": company.id, "campaign_id": campaign.id, "question_id": question.id, "lead_id": lead.id}
