@@ -1,4 +1,4 @@
-"""The isolation matrix: every company-scoped route × method × role → the one expected status.
+"""The isolation matrix: every company-scoped route x method x role → the one expected status.
 
 Expected statuses come from `companies.access.PERMISSIONS`: anonymous → 401, a user outside the
 company → 404 (never 403: it must not learn that the company exists), a member whose level lacks the
