@@ -55,7 +55,10 @@ class CompanyAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk:  # a new company has no children yet, so it cannot close a loop
-            services.company_parent_validate(company=self.instance, parent_company=cleaned.get("parent_company"))
+            try:
+                services.company_parent_validate(company=self.instance, parent_company=cleaned.get("parent_company"))
+            except DjangoValidationError as error:
+                self.add_error("parent_company", error.message_dict["parent_company_id"])
         return cleaned
 
 

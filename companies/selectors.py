@@ -10,7 +10,21 @@ from .models import Access, Company, Invitation, UserAccess
 
 
 def company_list_for_user(*, user) -> QuerySet[Company]:
-    return tenancy.companies_visible_to(user).order_by("id")
+    from django.db.models import Prefetch
+
+    from billing.models import Subscription
+
+    return (
+        tenancy.companies_visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "subscriptions",
+                queryset=Subscription.objects.filter(status=Subscription.Status.ACTIVE).select_related("membership"),
+                to_attr="_active_subscriptions",
+            )
+        )
+        .order_by("id")
+    )
 
 
 def access_list() -> QuerySet[Access]:

@@ -56,7 +56,9 @@ class CompanySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MembershipSerializer())
     def get_membership(self, company):
-        return MembershipSerializer(current_membership(company=company)).data
+        active = getattr(company, "_active_subscriptions", None)  # prefetched by company_list_for_user
+        membership = active[0].membership if active else current_membership(company=company)
+        return MembershipSerializer(membership).data
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="ISO 3166-1 alpha-2"))
     def get_country(self, company) -> str | None:

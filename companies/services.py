@@ -336,13 +336,19 @@ def invitation_accept(*, code: str, user=None, first_name: str = "", last_name: 
                 errors["password"] = error.messages
         if errors:
             raise ValidationError(errors)
-        user = User.objects.create_user(
-            email=invitation.email,
-            password=password,
-            first_name=first_name.strip(),
-            last_name=(last_name or "").strip(),
-            status=User.Status.ACTIVE,
-        )
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=invitation.email,
+                    password=password,
+                    first_name=first_name.strip(),
+                    last_name=(last_name or "").strip(),
+                    status=User.Status.ACTIVE,
+                )
+        except IntegrityError:  # the same email signed up a moment ago through another path
+            raise ValidationError(
+                {"base": ["An account with this email already exists: log in and accept the invitation."]}
+            ) from None
     if UserAccess.objects.filter(user=user, company=invitation.company).exists():
         raise Conflict("You already have an access in this company.")
     user_accesses_apply(

@@ -37,6 +37,20 @@ def _valid(serializer_class, data, **kwargs):
     return serializer.validated_data
 
 
+def _text_param(request, name: str, limit: int = 200) -> str:
+    """A free-text query parameter, cut to a sane length and without NUL (PostgreSQL refuses it in text)."""
+    return (request.query_params.get(name) or "")[:limit].replace("\x00", "")
+
+
+def _invitation_by_code(code: str) -> Invitation:
+    invitation = None
+    if len(code) <= 64 and "\x00" not in code:
+        invitation = Invitation.objects.select_related("company", "access", "invited_by").filter(code=code).first()
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
 def _access_level(access_id) -> Access:
     """An access level named in a body: unknown ids are a 422 on `access_id` (Rules)."""
     level = Access.objects.filter(pk=as_id(access_id)).first()
@@ -133,7 +147,7 @@ class CompanyUsersView(APIView):
     )
     def get(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="users.view")
-        users = selectors.company_users(company=company, q=request.query_params.get("q", "")[:200])
+        users = selectors.company_users(company=company, q=_text_param(request, "q"))
         return paginated_response(request, users, CompanyUserSerializer, key="users")
 
 
@@ -301,7 +315,7 @@ class InvitationPendingView(APIView):
         responses={200: list_envelope("invitations", InvitationSerializer)},
     )
     def get(self, request):
-        invitations = selectors.pending_invitations(viewer=request.user, email=request.query_params.get("email"))
+        invitations = selectors.pending_invitations(viewer=request.user, email=_text_param(request, "email", 254))
         return paginated_response(request, invitations, InvitationSerializer, key="invitations")
 
 
@@ -311,10 +325,7 @@ class InvitationDetailView(APIView):
 
     @extend_schema(tags=["Invitations"], summary="Read an invitation by its code (public)", responses={200: INVITATION})
     def get(self, request, code):
-        invitation = Invitation.objects.select_related("company", "access", "invited_by").filter(code=code).first()
-        if invitation is None:
-            raise NotFound()
-        return object_response("invitation", InvitationSerializer(invitation).data)
+        return object_response("invitation", InvitationSerializer(_invitation_by_code(code)).data)
 
 
 class InvitationAcceptView(APIView):
@@ -335,5 +346,5 @@ class InvitationAcceptView(APIView):
     def post(self, request, code):
         data = _valid(InvitationAcceptSerializer, request.data)
         actor = request.user if request.user.is_authenticated else None
-        user = services.invitation_accept(code=code, user=actor, **({} if actor else data))
+        user = services.invitation_accept(code=_invitation_by_code(code).code, user=actor, **({} if actor else data))
         return object_response("user", UserSerializer(user, context={"request": request}).data)

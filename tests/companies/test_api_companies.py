@@ -188,3 +188,13 @@ class TestAvatar:
 
     def test_delete_without_company_id_is_422(self, client_for, owner):
         assert client_for(owner).delete("/api/v1/companies/avatar").status_code == 422
+
+
+def test_company_list_costs_constant_queries(client_for, owner, django_assert_max_num_queries):
+    client = client_for(owner)
+    for n in range(5):
+        client.post("/api/v1/companies", {"name": f"C{n}"}, format="json")
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/companies").json()
+    assert len(body["companies"]) == 6
+    assert {c["membership"]["name"] for c in body["companies"]} == {"Free"}

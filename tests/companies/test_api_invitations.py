@@ -209,3 +209,15 @@ class TestAccept:
         finally:
             SimpleRateThrottle.THROTTLE_RATES = rates
         assert statuses == [404, 404, 404, 429]
+
+
+@pytest.mark.parametrize("code", ["a%00b", "x" * 500])
+def test_odd_codes_are_404_not_500(api_client, code):
+    assert api_client.get(f"/api/v1/invitations/{code}").status_code == 404
+    assert api_client.post(f"/api/v1/invitations/{code}/accept", {}, format="json").status_code == 404
+
+
+def test_nul_in_query_parameters_is_harmless(client_for, owner):
+    client = client_for(owner)
+    assert client.get("/api/v1/invitations/pending?email=a%00b").status_code == 200
+    assert client.get(f"/api/v1/companies/{owner.company.id}/users?q=a%00b").status_code == 200
