@@ -1,5 +1,7 @@
 """Plan changes. A company always has exactly one active subscription (the database enforces it)."""
 
+import calendar
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,8 +19,23 @@ def _lock_company(company):
     return Company.objects.select_for_update().get(pk=company.pk)
 
 
+def _one_interval_later(start, interval: str):
+    """The end of the first billing period: a calendar month (or year) later, clamped to the month's end."""
+    months = 12 if interval == "year" else 1
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+
+
 def _start(*, company, membership: Membership) -> Subscription:
-    return Subscription.objects.create(company=company, membership=membership, started_at=timezone.now())
+    now = timezone.now()
+    return Subscription.objects.create(
+        company=company,
+        membership=membership,
+        started_at=now,
+        # The free plan has no billing period; paid ones renew each interval (billing itself is out of scope).
+        current_period_end=None if membership.is_free else _one_interval_later(now, membership.interval),
+    )
 
 
 def _end(subscription: Subscription) -> None:

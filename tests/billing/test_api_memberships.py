@@ -145,3 +145,23 @@ def test_outsider_gets_404_on_membership_changes(client_for, company):
     )
     assert response.status_code == 404
     assert client.post(f"/api/v1/companies/{company.id}/membership/cancel").status_code == 404
+
+
+def test_paid_subscriptions_have_a_period_end_free_ones_none(client_for, owner, company):
+    body = (
+        client_for(owner)
+        .post(f"/api/v1/companies/{company.id}/membership", {"membership_id": plan("Pro").id}, format="json")
+        .json()["subscription"]
+    )
+    assert body["current_period_end"] > body["started_at"]
+    assert Subscription.objects.get(company=company, membership__is_free=True).current_period_end is None
+
+
+def test_period_end_clamps_to_the_end_of_the_month():
+    from datetime import UTC, datetime
+
+    from billing.services import _one_interval_later
+
+    assert _one_interval_later(datetime(2026, 1, 31, tzinfo=UTC), "month") == datetime(2026, 2, 28, tzinfo=UTC)
+    assert _one_interval_later(datetime(2026, 12, 15, tzinfo=UTC), "month") == datetime(2027, 1, 15, tzinfo=UTC)
+    assert _one_interval_later(datetime(2028, 2, 29, tzinfo=UTC), "year") == datetime(2029, 2, 28, tzinfo=UTC)
