@@ -121,7 +121,7 @@ class UserAccessEntrySerializer(serializers.Serializer):
     company_id = serializers.IntegerField(required=False, help_text="Required to create an access.")
     access_id = serializers.IntegerField(required=False, help_text="Required to create an access.")
     primary = serializers.BooleanField(required=False)
-    _destroy = serializers.BooleanField(default=False, help_text="Remove this access.")
+    _destroy = serializers.BooleanField(default=False, label="_destroy", help_text="Remove this access.")
 
     def validate(self, attrs):
         if "id" not in attrs:

@@ -341,7 +341,12 @@ class InvitationAcceptView(APIView):
             "revoked or already used."
         ),
         request=InvitationAcceptSerializer,
-        responses={200: envelope("user", UserSerializer), 409: ErrorSerializer},
+        responses={
+            200: envelope("user", UserSerializer),
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
     )
     def post(self, request, code):
         data = _valid(InvitationAcceptSerializer, request.data)

@@ -70,3 +70,12 @@ class LeadFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"lead{n}@example.com")
+
+
+def membership(name: str):
+    """A seeded plan (Free, Pro, Business); like `access()`, it survives transactional test flushes."""
+    from billing.models import Membership
+    from billing.plans import ensure_plans
+
+    ensure_plans()
+    return Membership.objects.get(name=name)

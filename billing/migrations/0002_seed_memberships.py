@@ -1,29 +1,12 @@
 from django.db import migrations
 from django.utils import timezone
 
-PLANS = [
-    # name, price_cents, max_users, max_leads_per_import, features, is_free
-    ("Free", 0, 3, 1_000, ["imports", "campaigns"], True),
-    ("Pro", 4_900, 10, 100_000, ["imports", "campaigns", "cycles"], False),
-    ("Business", 19_900, 50, 1_048_576, ["imports", "campaigns", "cycles", "priority_support"], False),
-]
+from billing.plans import ensure_plans
 
 
 def seed(apps, schema_editor):
     Membership = apps.get_model("billing", "Membership")
-    for name, price_cents, max_users, max_leads, features, is_free in PLANS:
-        Membership.objects.update_or_create(
-            name=name,
-            defaults={
-                "price_cents": price_cents,
-                "currency": "USD",
-                "interval": "month",
-                "max_users": max_users,
-                "max_leads_per_import": max_leads,
-                "features": features,
-                "is_free": is_free,
-            },
-        )
+    ensure_plans(Membership)
     # Companies created before billing existed start on the free plan too.
     Company = apps.get_model("companies", "Company")
     Subscription = apps.get_model("billing", "Subscription")

@@ -3,7 +3,7 @@ import pytest
 from billing.models import Membership, Subscription
 from billing.selectors import current_membership, max_leads_per_import, max_users
 from companies.services import company_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, membership
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def company(owner):
 
 
 def plan(name: str) -> Membership:
-    return Membership.objects.get(name=name)
+    return membership(name)
 
 
 def test_plans_are_seeded_with_integer_limits(client_for, user):
@@ -165,3 +165,12 @@ def test_period_end_clamps_to_the_end_of_the_month():
     assert _one_interval_later(datetime(2026, 1, 31, tzinfo=UTC), "month") == datetime(2026, 2, 28, tzinfo=UTC)
     assert _one_interval_later(datetime(2026, 12, 15, tzinfo=UTC), "month") == datetime(2027, 1, 15, tzinfo=UTC)
     assert _one_interval_later(datetime(2028, 2, 29, tzinfo=UTC), "year") == datetime(2029, 2, 28, tzinfo=UTC)
+
+
+def test_plans_come_back_when_the_table_was_emptied():
+    from tests.factories import CompanyFactory
+
+    Subscription.objects.all().delete()
+    Membership.objects.all().delete()  # what a transactional test's flush does
+    assert max_users(company=CompanyFactory()) == 3
+    assert set(Membership.objects.values_list("name", flat=True)) == {"Free", "Pro", "Business"}

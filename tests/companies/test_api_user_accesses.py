@@ -1,9 +1,8 @@
 import pytest
 
-from billing.models import Membership
 from billing.services import membership_attach
 from companies.models import UserAccess
-from tests.factories import CompanyFactory, UserAccessFactory, UserFactory, access
+from tests.factories import CompanyFactory, UserAccessFactory, UserFactory, access, membership
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +130,7 @@ class TestMaxUsers:
         assert not UserAccess.objects.filter(user=newcomer, company=owner.company).exists()
 
     def test_attach_plan_then_the_limit_grows(self, client_for, owner, company_member):
-        membership_attach(company=owner.company, membership=Membership.objects.get(name="Pro"))
+        membership_attach(company=owner.company, membership=membership("Pro"))
         company_member(owner.company, "agent")
         company_member(owner.company, "agent")
         newcomer = UserAccessFactory(user=UserFactory(), company=UserAccessFactory(user=owner).company).user

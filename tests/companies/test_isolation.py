@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from billing.models import Membership, Subscription
+from billing.models import Subscription
 from billing.services import membership_attach
 from companies.access import PERMISSIONS
 from companies.models import Company, Cycle, Invitation, UserAccess
 from tests.companies.images import image_base64
 from tests.conftest import token_for
-from tests.factories import CompanyFactory, UserAccessFactory, access
+from tests.factories import CompanyFactory, UserAccessFactory, access, membership
 
 LEVELS = ["owner", "admin", "manager", "agent"]
 ROLES = ["anonymous", "outsider", *LEVELS]
@@ -93,7 +93,7 @@ ROUTES: list[Row] = [
         201,
         lambda c, w: c.post(
             f"/api/v1/companies/{w.company.id}/membership",
-            {"membership_id": Membership.objects.get(name="Pro").id},
+            {"membership_id": membership("Pro").id},
             format="json",
         ),
     ),
@@ -162,7 +162,7 @@ def expected_status(row: Row, role: str) -> int:
 @pytest.fixture
 def world(db) -> World:
     company = CompanyFactory()
-    membership_attach(company=company, membership=Membership.objects.get(name="Business"))
+    membership_attach(company=company, membership=membership("Business"))
     company.cycles_enabled = True
     company.save()
     members = {level: UserAccessFactory(company=company, access=access(level), primary=True).user for level in LEVELS}

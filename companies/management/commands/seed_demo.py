@@ -4,6 +4,7 @@ from django.db import transaction
 
 from billing import services as billing_services
 from billing.models import Membership
+from billing.plans import ensure_plans
 from billing.selectors import current_membership
 from companies.models import Access, Company, UserAccess
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 primary=not user.user_accesses.filter(primary=True).exists(),
             )
         billing_services.subscribe_free(company=company)
+        ensure_plans()
         pro = Membership.objects.get(name="Pro")
         if current_membership(company=company) != pro:  # the demo shows a paid plan's limits
             billing_services.membership_attach(company=company, membership=pro)
