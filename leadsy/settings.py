@@ -287,3 +287,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# campaigns: stable enum names whatever other `status`/`kind` fields the schema holds.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "QuestionKindEnum": "campaigns.models.Question.Kind",
+    }
+)
