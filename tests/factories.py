@@ -96,3 +96,12 @@ class OptionFactory(factory.django.DjangoModelFactory):
     label = factory.Sequence(lambda n: f"Option {n}")
     value = factory.Sequence(lambda n: f"option-{n}")
     position = factory.LazyAttribute(lambda o: Option.objects.filter(question=o.question).count() + 1)
+
+
+def membership(name: str):
+    """A seeded plan (Free, Pro, Business); like `access()`, it survives transactional test flushes."""
+    from billing.models import Membership
+    from billing.plans import ensure_plans
+
+    ensure_plans()
+    return Membership.objects.get(name=name)

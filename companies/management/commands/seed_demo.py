@@ -2,6 +2,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from billing import services as billing_services
+from billing.models import Membership
+from billing.plans import ensure_plans
+from billing.selectors import current_membership
 from companies.models import Access, Company, UserAccess
 
 DEMO_EMAIL = "demo@leadsy.local"
@@ -37,6 +41,11 @@ class Command(BaseCommand):
                 access=Access.objects.get(name=Access.OWNER),
                 primary=not user.user_accesses.filter(primary=True).exists(),
             )
+        billing_services.subscribe_free(company=company)
+        ensure_plans()
+        pro = Membership.objects.get(name="Pro")
+        if current_membership(company=company) != pro:  # the demo shows a paid plan's limits
+            billing_services.membership_attach(company=company, membership=pro)
         seed_demo_campaigns(company)
         self.stdout.write(
             self.style.SUCCESS(
