@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.stack import ROOT, Stack, flush_redis, log, production_env, recreate_database
+from scripts.stack import ROOT, Stack, flush_redis, log, production_env, raised_throttles, recreate_database
 
 # name, method, path ({company_id} and {import_code} are filled in), connections (None: --connections).
 # Change the table, not the code, when a path moves. Login hashes a password (about 0.27 s of CPU
@@ -41,13 +41,6 @@ ENDPOINTS = [
     ("health", "GET", "/api/v1/health", None),
 ]
 BASELINE, RATIO_OF, RATIO_TARGET = "baseline validate_jwt", "import status", 0.7
-RAISED_THROTTLES = {
-    name: "100000000/min"
-    for name in (
-        "THROTTLE_USER", "THROTTLE_ANON", "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_EMAIL",
-        "THROTTLE_PASSWORD_RESET_IP", "THROTTLE_PASSWORD_RESET_EMAIL", "THROTTLE_SIGNUP",
-    )
-}  # fmt: skip
 
 # wrk prints its own summary; this one is for the script to read.
 LUA_TEMPLATE = """
@@ -190,7 +183,7 @@ def main() -> int:
         cache_url=cache_url,
         var_dir=out / "var",
         JWT_ACCESS_MINUTES="240",
-        **RAISED_THROTTLES,
+        **raised_throttles(),
     )
     endpoints = [e for e in ENDPOINTS if not args.only or any(part in e[0] for part in args.only)]
     results = []

@@ -23,19 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.stack import BIN, ROOT, Stack, flush_redis, log, production_env, recreate_database
+from scripts.stack import BIN, ROOT, Stack, flush_redis, log, production_env, raised_throttles, recreate_database
 
 CONTRACT_CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 TENANT_CHECKS = "object_level_authorization,ignored_auth"
 PHASES = "examples,coverage,fuzzing"
-# High enough that no fuzzing request is throttled; the throttles have their own tests.
-RAISED_THROTTLES = {
-    name: "1000000/min"
-    for name in (
-        "THROTTLE_USER", "THROTTLE_ANON", "THROTTLE_LOGIN_IP", "THROTTLE_LOGIN_EMAIL",
-        "THROTTLE_PASSWORD_RESET_IP", "THROTTLE_PASSWORD_RESET_EMAIL", "THROTTLE_SIGNUP",
-    )
-}  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,8 +84,13 @@ def summarize(run: dict) -> list[str]:
 
 
 def toml_parameters(identity: dict) -> str:
-    # Path/query parameters fixed to owner_a's own objects: random ids would stop at a 404.
-    return "[parameters]\n" + "".join(f"{name} = {value}\n" for name, value in identity["parameters"].items())
+    # Ids in paths, queries and JSON bodies fixed to owner_a's own objects: random ids stop at a 404.
+    lines = [
+        f'"{location}{name}" = {value}\n'
+        for name, value in identity["parameters"].items()
+        for location in ("", "body.")
+    ]
+    return "[parameters]\n" + "".join(lines)
 
 
 def write_configs(identities: dict, folder: Path) -> tuple[Path, Path]:
@@ -141,7 +138,7 @@ def main() -> int:
         cache_url=cache_url,
         var_dir=out / "var",
         JWT_ACCESS_MINUTES="240",  # the tokens must outlive the run
-        **RAISED_THROTTLES,
+        **raised_throttles(),
     )
     runs = []
     with Stack(env, out) as stack:

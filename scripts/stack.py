@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -52,6 +53,13 @@ def flush_redis(*urls: str) -> None:
 
     for url in urls:
         redis.Redis.from_url(url).flushdb()
+
+
+def raised_throttles(rate: str = "100000000/min") -> dict[str, str]:
+    """Every throttle rate variable the settings read (THROTTLE_*), set to `rate`: found in the settings
+    file, so that a throttle added by a later app is raised without editing this list."""
+    names = re.findall(r"""env\.str\(\s*["'](THROTTLE_\w+)["']""", (ROOT / "leadsy" / "settings.py").read_text())
+    return dict.fromkeys(sorted(set(names)), rate)
 
 
 def production_env(*, database_url: str, broker_url: str, cache_url: str, var_dir: Path, **extra: str) -> dict:

@@ -65,7 +65,7 @@ class Command(BaseCommand):
                 "access": level,
                 "token": str(refresh.access_token),
                 "refresh": str(refresh),
-                "parameters": _objects_of(company),
+                "parameters": {"user_id": user.id, **_objects_of(company)},
             }
         self.stdout.write(json.dumps(result, indent=2))
 
