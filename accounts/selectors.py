@@ -1,7 +1,10 @@
 """Reads about users. `primary_access_for` is the one place that knows how a user's primary access is found."""
 
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
+from rest_framework.exceptions import NotFound
 
+from companies.access import PERMISSIONS, as_id, companies_visible_to
 from companies.models import UserAccess
 
 
@@ -20,3 +23,46 @@ def primary_access_for(user) -> UserAccess | None:
     if hasattr(user, "_primary_accesses"):
         return user._primary_accesses[0] if user._primary_accesses else None
     return UserAccess.objects.filter(user=user, primary=True).select_related("company", "access").first()
+
+
+def users_visible_to(*, user) -> QuerySet:
+    """The caller itself and every user who shares at least one company with it."""
+    User = get_user_model()
+    if not user.is_authenticated:
+        return User.objects.none()
+    sharing = UserAccess.objects.filter(company__in=companies_visible_to(user)).values("user_id")
+    return User.objects.filter(Q(id=user.id) | Q(id__in=sharing))
+
+
+def user_get_for_user(*, user, user_id):
+    """A user the caller can see, else 404 (unknown and invisible look the same)."""
+    user_id = as_id(user_id)
+    target = with_primary_access(users_visible_to(user=user)).filter(id=user_id).first() if user_id else None
+    if target is None:
+        raise NotFound()
+    return target
+
+
+def user_find_by_email_for_user(*, user, email: str):
+    target = with_primary_access(users_visible_to(user=user)).filter(email__iexact=email.strip()).first()
+    if target is None:
+        raise NotFound()
+    return target
+
+
+def user_list_for_user(*, user, company_id: int | None = None) -> QuerySet:
+    users = users_visible_to(user=user)
+    if company_id is not None:
+        users = users.filter(user_accesses__company_id=company_id)
+    return with_primary_access(users.order_by("id"))
+
+
+def user_manageable_by(*, actor, user) -> bool:
+    """Owner/admin of at least one of the user's companies (the user's own levels do not matter)."""
+    if not actor.is_authenticated:
+        return False
+    return UserAccess.objects.filter(
+        user=actor,
+        access__name__in=PERMISSIONS["users.manage"],
+        company__in=UserAccess.objects.filter(user=user).values("company_id"),
+    ).exists()
