@@ -255,7 +255,8 @@ class TestUpdate:
         assert "password" not in response.json()["user"]
 
     def test_update_an_outsider_is_404(self, client_for, owner, outsider):
-        assert client_for(owner).put(f"/api/v1/users/{outsider.id}", {"first_name": "X"}, format="json").status_code == 404
+        response = client_for(owner).put(f"/api/v1/users/{outsider.id}", {"first_name": "X"}, format="json")
+        assert response.status_code == 404
 
     def test_update_needs_a_token(self, api_client, user):
         assert api_client.put(f"/api/v1/users/{user.id}", {"first_name": "X"}, format="json").status_code == 401
