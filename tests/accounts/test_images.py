@@ -53,9 +53,18 @@ def test_error_names_the_given_field():
         (b64(png_bomb(6000)), "million pixels"),  # 36 Mpx: under Pillow's limit, over ours
     ],
     ids=[
-        "empty", "garbage", "svg", "csv", "truncated", "fits", "oversize", "animated",
-        "bomb-144mpx", "bomb-256mpx", "36mpx",
-    ],  # fmt: skip
+        "empty",
+        "garbage",
+        "svg",
+        "csv",
+        "truncated",
+        "fits",
+        "oversize",
+        "animated",
+        "bomb-144mpx",
+        "bomb-256mpx",
+        "36mpx",
+    ],
 )
 def test_refused_images(data, reason):
     with pytest.raises(ValidationError) as error:
