@@ -1,5 +1,6 @@
+from datetime import UTC, datetime
+
 from django.db import migrations
-from django.utils import timezone
 
 FIRST_TERMS = """By using Leadsy you agree to process the personal data of your leads lawfully, on behalf of \
 your company, and only for the purposes your leads consented to. Leadsy stores your data in the EU, \
@@ -11,7 +12,7 @@ def seed(apps, schema_editor):
     LegalTerm = apps.get_model("legal", "LegalTerm")
     LegalTerm.objects.get_or_create(
         version="2026-01",
-        defaults={"title": "Terms and conditions", "body": FIRST_TERMS, "published_at": timezone.now()},
+        defaults={"title": "Terms and conditions", "body": FIRST_TERMS, "published_at": datetime(2026, 1, 1, tzinfo=UTC)},
     )
 
 
