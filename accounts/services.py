@@ -259,7 +259,7 @@ def token_refresh(*, refresh_token: str) -> RefreshToken:
     except TokenError:
         raise AuthenticationFailed(REFRESH_FAILED) from None
     # Lock the token's row: of concurrent refreshes of one token, only the first gets through.
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).first()
+    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).order_by().first()
     if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
         raise AuthenticationFailed(REFRESH_FAILED)
     user = User.objects.filter(pk=refresh.get("user_id")).first()
