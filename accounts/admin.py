@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .forms import UserChangeAdminForm, UserCreationAdminForm
 from .models import User
-from .services import user_status_set
+from .services import user_status_set, user_tokens_revoke
 
 
 @admin.register(User)
@@ -28,6 +28,13 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ["groups", "user_permissions"]
 
     actions = ["activate_users", "deactivate_users"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Deactivating here ends the user's sessions, as through the API. (A password changed in
+        # the admin stops old tokens by itself: they carry a hash of the old password.)
+        if change and "status" in form.changed_data and obj.status == User.Status.INACTIVE:
+            user_tokens_revoke(user=obj)
 
     @admin.action(description="Activate the selected users (those with a password)")
     def activate_users(self, request, queryset):

@@ -96,6 +96,10 @@ class UserUpdateSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
+class FindByEmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
 class LoginSerializer(serializers.Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
@@ -140,7 +144,7 @@ class AvatarSetSerializer(serializers.Serializer):
     )
     name = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Ignored for storage.")
     type = serializers.ChoiceField(
-        choices=ALLOWED_MIME_TYPES, required=False,
+        choices=[*ALLOWED_MIME_TYPES, "image/jpg"], required=False,
         help_text="Informative: the format is read from the image itself.",
     )  # fmt: skip
 

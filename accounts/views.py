@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
@@ -28,6 +28,7 @@ from .selectors import (
 from .serializers import (
     AvatarDeleteSerializer,
     AvatarSetSerializer,
+    FindByEmailSerializer,
     LoginResponseSerializer,
     LoginSerializer,
     PasswordResetConfirmSerializer,
@@ -167,9 +168,7 @@ class UserFindByEmailView(APIView):
         responses={200: USER_ENVELOPE},
     )
     def get(self, request):
-        email = request.query_params.get("email", "")
-        if not email.strip():
-            raise ValidationError({"email": ["This field is required."]})
+        email = _valid(FindByEmailSerializer, request.query_params)["email"]
         user = user_find_by_email_for_user(user=request.user, email=email)
         return object_response("user", UserSerializer(user, context={"request": request}).data)
 

@@ -76,3 +76,15 @@ def test_staff_publishes_a_new_version(staff_client, api_client):
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert api_client.get("/api/v1/legal_terms/current").json()["legal_term"]["version"] == "2026-02"
+
+
+def test_admin_password_change_stops_old_refresh_tokens(staff_client, api_client):
+    user = UserFactory()
+    refresh = str(RefreshToken.for_user(user))
+    response = staff_client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": "admin-chosen-passphrase", "password2": "admin-chosen-passphrase", "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    answer = api_client.post("/api/v1/users/token/refresh", {"refresh_token": refresh}, format="json")
+    assert answer.status_code == 401

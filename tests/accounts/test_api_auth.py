@@ -173,3 +173,30 @@ def APIClientFactory():
 
 def test_validate_jwt_without_token_is_401(api_client):
     assert api_client.get("/api/v1/users/validate_jwt").status_code == 401
+
+
+def _forged(user, *, key="wrong-key-wrong-key-wrong-key-0123", algorithm="HS256", **claims):
+    import time
+
+    import jwt
+
+    payload = {"token_type": "access", "user_id": str(user.id), "jti": "x", "exp": int(time.time()) + 60, **claims}
+    if algorithm == "none":
+        return jwt.encode(payload, None, algorithm="none")
+    return jwt.encode(payload, key, algorithm=algorithm)
+
+
+@pytest.mark.parametrize("case", ["alg-none", "wrong-key", "expired", "no-password-hash"])
+def test_tampered_tokens_are_401(api_client, user, settings, case):
+    import time
+
+    real_key = settings.SIMPLE_JWT["SIGNING_KEY"]
+    token = {
+        "alg-none": lambda: _forged(user, algorithm="none"),
+        "wrong-key": lambda: _forged(user),
+        "expired": lambda: _forged(user, key=real_key, exp=int(time.time()) - 1),
+        "no-password-hash": lambda: _forged(user, key=real_key),  # signed right, but not issued by login
+    }[case]()
+    response = bearer(api_client, token).get("/api/v1/users/validate_jwt")
+    assert response.status_code == 401
+    assert set(response.json()) == {"message"}

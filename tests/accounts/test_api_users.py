@@ -260,3 +260,9 @@ class TestUpdate:
 
     def test_update_needs_a_token(self, api_client, user):
         assert api_client.put(f"/api/v1/users/{user.id}", {"first_name": "X"}, format="json").status_code == 401
+
+
+@pytest.mark.parametrize("email", ["not-an-email", "a\x00b@example.com"])
+def test_find_by_email_with_a_malformed_email_is_422(client_for, owner, email):
+    response = client_for(owner).get("/api/v1/users/find_by_email", {"email": email})
+    assert response.status_code == 422
