@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from companies.access import company_get_for_user
 from leadsy.api.pagination import object_response, paginated_response
-from leadsy.api.schema import PAGINATION_PARAMETERS, MessageSerializer, envelope, list_envelope
+from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
 from leadsy.api.throttles import UserThrottle
 from legal.services import terms_accept
 
@@ -121,7 +121,7 @@ class UsersView(APIView):
             "anonymous → 403, invisible company → 404, too low a level → 403; nothing is created then."
         ),
         request=UserCreateSerializer,
-        responses={201: USER_ENVELOPE},
+        responses={201: USER_ENVELOPE, 401: ErrorSerializer, 403: ErrorSerializer},
     )
     def post(self, request):
         data = _valid(UserCreateSerializer, request.data)
@@ -192,7 +192,7 @@ class LoginView(CredentialsView):
         summary="Log in with email and password",
         description="401 with one message for an unknown email, a wrong password, or a user who cannot log in.",
         request=LoginSerializer,
-        responses={200: LoginResponseSerializer, 401: MessageSerializer},
+        responses={200: LoginResponseSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
         data = _valid(LoginSerializer, request.data)
@@ -210,7 +210,7 @@ class TokenRefreshView(CredentialsView):
         summary="Exchange a refresh token for new tokens",
         description="The refresh token is single-use: the answer carries its replacement.",
         request=TokenRefreshInputSerializer,
-        responses={200: TokensSerializer, 401: MessageSerializer},
+        responses={200: TokensSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
         data = _valid(TokenRefreshInputSerializer, request.data)
@@ -240,7 +240,7 @@ class PasswordResetView(APIView):
         summary="Email a one-time link to reset (or first set) the password",
         description="404 for an unknown email, 409 for an inactive user.",
         request=PasswordResetSerializer,
-        responses={200: MessageSerializer, 409: MessageSerializer},
+        responses={200: MessageSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
         data = _valid(PasswordResetSerializer, request.data)
