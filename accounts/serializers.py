@@ -64,7 +64,7 @@ class UserShortSerializer(serializers.ModelSerializer):
 MAX_ID = 2**63 - 1
 
 
-class UserAccessEntrySerializer(serializers.Serializer):
+class NewUserAccessSerializer(serializers.Serializer):
     company_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     access_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     primary = serializers.BooleanField(default=False)
@@ -78,7 +78,7 @@ class UserCreateSerializer(serializers.Serializer):
         required=False, allow_blank=True, write_only=True, max_length=128, trim_whitespace=False,
         help_text="Optional. Without it the user is `pending` and is emailed a link to set one.",
     )  # fmt: skip
-    user_accesses_attributes = UserAccessEntrySerializer(many=True, required=False, max_length=50)
+    user_accesses_attributes = NewUserAccessSerializer(many=True, required=False, max_length=50)
 
 
 class UserUpdateSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from companies.access import require
 from companies.models import Access, Company, UserAccess
+from companies.services import AccessChange, user_accesses_apply
 from leadsy.api.errors import Conflict
 
 from .images import verified_image_file
@@ -91,7 +92,7 @@ def user_create(
     user.full_clean(exclude=["password"])
     _save_unique_email(user)
     if entries:
-        user_accesses_create_for_new_user(user=user, entries=entries)
+        user_accesses_create_for_new_user(user=user, entries=entries, actor=created_by)
     if not password:
         _send_password_email_on_commit(user=user, setting=True)
     return user
@@ -108,35 +109,29 @@ def _authorize_access_grants(*, actor, entries: list[dict]) -> None:
         require(user=actor, company_id=company_id, permission="users.manage")
 
 
-def user_accesses_create_for_new_user(*, user, entries: list[dict]) -> list[UserAccess]:
+def user_accesses_create_for_new_user(*, user, entries: list[dict], actor=None) -> list[UserAccess]:
     """Give a just-created user its accesses: `entries` are `{company_id, access_id, primary}` dicts.
 
-    The caller has already authorized the grants. One company per entry, exactly one primary
-    (the first entry when none is marked).
+    The companies app applies them with its rules (levels, one primary, the plan's max_users), all or
+    nothing; here the entries themselves are checked: known access ids, one entry per company.
     """
     company_ids = [entry["company_id"] for entry in entries]
     errors = {}
     if len(set(company_ids)) != len(company_ids):
         errors["user_accesses_attributes"] = ["Each company can be named only once."]
-    primaries = [entry for entry in entries if entry.get("primary")]
-    if len(primaries) > 1:
-        errors["user_accesses_attributes"] = ["Only one access can be primary."]
     accesses = Access.objects.in_bulk({entry["access_id"] for entry in entries})
     if any(entry["access_id"] not in accesses for entry in entries):
         errors["access_id"] = ["No such access."]
-    companies = Company.objects.in_bulk(set(company_ids))
     if errors:
         raise ValidationError(errors)
-    primary_index = entries.index(primaries[0]) if primaries else 0
-    return UserAccess.objects.bulk_create(
-        UserAccess(
-            user=user,
-            company=companies[entry["company_id"]],
-            access=accesses[entry["access_id"]],
-            primary=index == primary_index,
+    companies = Company.objects.in_bulk(set(company_ids))
+    changes = [
+        AccessChange(
+            company=companies[entry["company_id"]], access=accesses[entry["access_id"]], primary=entry.get("primary")
         )
-        for index, entry in enumerate(entries)
-    )
+        for entry in entries
+    ]
+    return user_accesses_apply(actor=actor, user=user, changes=changes)
 
 
 # --- Profile changes ---------------------------------------------------------------------------

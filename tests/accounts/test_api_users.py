@@ -266,3 +266,23 @@ class TestUpdate:
 def test_find_by_email_with_a_malformed_email_is_422(client_for, owner, email):
     response = client_for(owner).get("/api/v1/users/find_by_email", {"email": email})
     assert response.status_code == 422
+
+
+def test_creating_a_user_past_the_plans_max_users_is_422_and_creates_nothing(client_for, owner, company_member):
+    from billing.services import subscribe_free
+
+    subscribe_free(company=owner.company)  # Free: 3 users
+    company_member(owner.company, "agent")
+    company_member(owner.company, "agent")
+    body = new_user_body(user_accesses_attributes=[{"company_id": owner.company.id, "access_id": access("agent").id}])
+    response = client_for(owner).post("/api/v1/users", body, format="json")
+    assert response.status_code == 422
+    assert "max_users" in response.json()["errors"]["base"][0]
+    assert not User.objects.filter(email="ana@example.com").exists()
+
+
+def test_admin_cannot_create_an_owner_403(client_for, company_member):
+    admin = company_member(level="admin")
+    body = new_user_body(user_accesses_attributes=[{"company_id": admin.company.id, "access_id": access("owner").id}])
+    assert client_for(admin).post("/api/v1/users", body, format="json").status_code == 403
+    assert not User.objects.filter(email="ana@example.com").exists()
