@@ -1,10 +1,9 @@
 """Reads about users. `primary_access_for` is the one place that knows how a user's primary access is found."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
-from companies.access import PERMISSIONS, as_id, companies_visible_to
+from companies.access import PERMISSIONS, as_id, users_visible_to
 from companies.models import UserAccess
 
 
@@ -25,33 +24,24 @@ def primary_access_for(user) -> UserAccess | None:
     return UserAccess.objects.filter(user=user, primary=True).select_related("company", "access").first()
 
 
-def users_visible_to(*, user) -> QuerySet:
-    """The caller itself and every user who shares at least one company with it."""
-    User = get_user_model()
-    if not user.is_authenticated:
-        return User.objects.none()
-    sharing = UserAccess.objects.filter(company__in=companies_visible_to(user)).values("user_id")
-    return User.objects.filter(Q(id=user.id) | Q(id__in=sharing))
-
-
 def user_get_for_user(*, user, user_id):
-    """A user the caller can see, else 404 (unknown and invisible look the same)."""
+    """A user the caller can see (the tenancy module's rule), else 404; ready for UserSerializer."""
     user_id = as_id(user_id)
-    target = with_primary_access(users_visible_to(user=user)).filter(id=user_id).first() if user_id else None
+    target = with_primary_access(users_visible_to(user)).filter(id=user_id).first() if user_id else None
     if target is None:
         raise NotFound()
     return target
 
 
 def user_find_by_email_for_user(*, user, email: str):
-    target = with_primary_access(users_visible_to(user=user)).filter(email__iexact=email.strip()).first()
+    target = with_primary_access(users_visible_to(user)).filter(email__iexact=email.strip()).first()
     if target is None:
         raise NotFound()
     return target
 
 
 def user_list_for_user(*, user, company_id: int | None = None) -> QuerySet:
-    users = users_visible_to(user=user)
+    users = users_visible_to(user)
     if company_id is not None:
         users = users.filter(user_accesses__company_id=company_id)
     return with_primary_access(users.order_by("id"))

@@ -286,3 +286,13 @@ def test_admin_cannot_create_an_owner_403(client_for, company_member):
     body = new_user_body(user_accesses_attributes=[{"company_id": admin.company.id, "access_id": access("owner").id}])
     assert client_for(admin).post("/api/v1/users", body, format="json").status_code == 403
     assert not User.objects.filter(email="ana@example.com").exists()
+
+
+def test_user_list_costs_constant_queries(client_for, owner, company_member, django_assert_max_num_queries):
+    for _ in range(6):
+        company_member(owner.company, "agent")
+    client = client_for(owner)
+    with django_assert_max_num_queries(6):
+        body = client.get("/api/v1/users").json()
+    assert len(body["users"]) == 7
+    assert all(user["primary_company"]["id"] == owner.company.id for user in body["users"])
