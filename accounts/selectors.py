@@ -4,7 +4,7 @@ from django.db.models import Prefetch, QuerySet
 from rest_framework.exceptions import NotFound
 
 from companies.access import PERMISSIONS, as_id, users_visible_to
-from companies.models import UserAccess
+from companies.models import Access, UserAccess
 
 
 def with_primary_access(users: QuerySet) -> QuerySet:
@@ -48,11 +48,15 @@ def user_list_for_user(*, user, company_id: int | None = None) -> QuerySet:
 
 
 def user_manageable_by(*, actor, user) -> bool:
-    """Owner/admin of at least one of the user's companies (the user's own levels do not matter)."""
+    """Owner/admin of one of the user's companies; an owner there is managed by owners only.
+
+    (As with access levels, where touching the owner level needs an owner: an admin must not lock out
+    or take over the company's owner by changing its email, password or status.)
+    """
     if not actor.is_authenticated:
         return False
-    return UserAccess.objects.filter(
-        user=actor,
-        access__name__in=PERMISSIONS["users.manage"],
-        company__in=UserAccess.objects.filter(user=user).values("company_id"),
-    ).exists()
+    user_levels = dict(UserAccess.objects.filter(user=user).values_list("company_id", "access__name"))
+    actor_levels = UserAccess.objects.filter(
+        user=actor, company_id__in=user_levels, access__name__in=PERMISSIONS["users.manage"]
+    ).values_list("company_id", "access__name")
+    return any(level == Access.OWNER or user_levels[company_id] != Access.OWNER for company_id, level in actor_levels)

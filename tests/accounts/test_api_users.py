@@ -296,3 +296,19 @@ def test_user_list_costs_constant_queries(client_for, owner, company_member, dja
         body = client.get("/api/v1/users").json()
     assert len(body["users"]) == 7
     assert all(user["primary_company"]["id"] == owner.company.id for user in body["users"])
+
+
+def test_admin_cannot_deactivate_or_take_over_an_owner_403(client_for, owner, company_member):
+    admin = company_member(owner.company, "admin")
+    client = client_for(admin)
+    for body in ({"status": "inactive"}, {"email": "mine-now@example.com"}, {"password": "taken-over-passphrase"}):
+        assert client.put(f"/api/v1/users/{owner.id}", body, format="json").status_code == 403
+    owner.refresh_from_db()
+    assert owner.status == "active" and owner.email != "mine-now@example.com"
+
+
+def test_owner_deactivates_an_admin(client_for, owner, company_member):
+    admin = company_member(owner.company, "admin")
+    response = client_for(owner).put(f"/api/v1/users/{admin.id}", {"status": "inactive"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["user"]["status"] == "inactive"
