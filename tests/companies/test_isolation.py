@@ -220,6 +220,87 @@ ROUTES += [
     Row("lead-detail", "GET", "leads.view", 200, lambda c, w: c.get(f"/api/v1/leads/{w.obj.id}"), _lead),
 ]
 
+
+# accounts and legal (issue 3): users are seen through shared companies; a user changes itself,
+# owner/admin change the users of their companies.
+def _agent(w):
+    return w.members["agent"]
+
+
+def _new_user_in_company(c, w):
+    body = {"first_name": "New", "last_name": "User", "email": "new-user@example.com"}
+    return c.post("/api/v1/users", {**body, "user_accesses_attributes": [_grant(w)]}, format="json")
+
+
+def _current_terms(w):
+    from legal.selectors import legal_term_current
+
+    return legal_term_current()
+
+
+_SELF_ONLY = {"owner": 403, "admin": 403, "manager": 403, "agent": 200}
+
+ROUTES += [
+    Row("users", "GET", "users.view", 200, lambda c, w: c.get(f"/api/v1/users?company_id={w.company.id}")),
+    # Public sign-up, but naming a company needs its owner/admin: anonymous → 403, nothing created.
+    Row("users", "POST", "users.manage", 201, _new_user_in_company, overrides={"anonymous": 403}),
+    Row("user-detail", "GET", "users.view", 200, lambda c, w: c.get(f"/api/v1/users/{_agent(w).id}")),
+    Row(
+        "user-detail",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(f"/api/v1/users/{_agent(w).id}", {"first_name": "Renamed"}, format="json"),
+        overrides={"agent": 200},  # itself
+    ),
+    Row(
+        "user-find-by-email",
+        "GET",
+        "users.view",
+        200,
+        lambda c, w: c.get("/api/v1/users/find_by_email", {"email": _agent(w).email}),
+    ),
+    Row(
+        "user-avatar",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(
+            "/api/v1/users/avatar", {"user_id": _agent(w).id, "avatar_base64": image_base64()}, format="json"
+        ),
+        overrides={"agent": 200},
+    ),
+    Row(
+        "user-avatar",
+        "DELETE",
+        "users.manage",
+        200,
+        lambda c, w: c.delete(f"/api/v1/users/avatar?user_id={_agent(w).id}"),
+        overrides={"agent": 200},
+    ),
+    Row(
+        "user-onboarding",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(f"/api/v1/users/{_agent(w).id}/onboarding"),
+        overrides=_SELF_ONLY,
+    ),
+    Row(
+        "user-terms",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(
+            f"/api/v1/users/{_agent(w).id}/onboarding/terms_and_conditions",
+            {"legal_term_id": w.obj.id},
+            format="json",
+        ),
+        _current_terms,
+        overrides=_SELF_ONLY,
+    ),
+]
+
 # Routes that act in no company, each with the reason.
 UNSCOPED = {
     "health": "public liveness probe",
@@ -232,6 +313,13 @@ UNSCOPED = {
     "invitation-pending": "filtered to the caller's email and the companies it administers",
     "invitation-detail": "public, by unguessable code",
     "invitation-accept": "public, by unguessable code",
+    "user-login": "public: credentials",
+    "user-token-refresh": "public: the refresh token",
+    "user-validate-jwt": "the caller's own token",
+    "user-reset-password": "public: by email",
+    "user-reset-password-confirm": "public: by emailed uid and token",
+    "legal-term-current": "public reference data (terms)",
+    "legal-term-detail": "public reference data (terms)",
 }
 
 
