@@ -54,3 +54,21 @@ format: install-dev
 
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
+
+.PHONY: fuzz loadtest audit
+
+## fuzz: schemathesis against a live production-like stack (PostgreSQL, Redis, gunicorn, a worker); see
+## scripts/fuzz.py. DATABASE_URL (dropped and recreated), CELERY_BROKER_URL, CACHE_URL; FUZZ_ARGS="-n 50".
+fuzz: install-dev
+	$(BIN)/python scripts/fuzz.py $(FUZZ_ARGS)
+
+## loadtest: wrk at 50 connections against gunicorn -w 2 on PostgreSQL with 100k leads; see bench/loadtest.py.
+loadtest: install-dev
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ echo "wrk is missing: install it with 'apt-get install wrk'"; exit 1; }
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
+## audit: known vulnerabilities in the installed (pinned) dependencies; needs PyPI's JSON API. --strict: a
+## package it could not look up fails the audit instead of passing silently.
+audit: install-dev
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from companies.serializers import CompanyShortSerializer, PrimaryAccessSerializer
 
+from .images import ALLOWED_MIME_TYPES
 from .models import User
 from .selectors import primary_access_for
 
@@ -56,3 +57,101 @@ class UserShortSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "full_name", "email"]
+
+
+# --- Input shapes (the contract's request bodies) --------------------------------------------------
+
+MAX_ID = 2**63 - 1
+
+
+class NewUserAccessSerializer(serializers.Serializer):
+    company_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    access_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    primary = serializers.BooleanField(default=False)
+
+
+class UserCreateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150)
+    last_name = serializers.CharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, max_length=128, trim_whitespace=False,
+        help_text="Optional. Without it the user is `pending` and is emailed a link to set one.",
+    )  # fmt: skip
+    user_accesses_attributes = NewUserAccessSerializer(many=True, required=False, max_length=50)
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=150, required=False)
+    last_name = serializers.CharField(max_length=150, required=False)
+    email = serializers.EmailField(max_length=254, required=False)
+    password = serializers.CharField(max_length=128, required=False, write_only=True, trim_whitespace=False)
+    current_password = serializers.CharField(
+        max_length=128, required=False, write_only=True, trim_whitespace=False,
+        help_text="Required with `password` when changing your own password.",
+    )  # fmt: skip
+    status = serializers.ChoiceField(
+        choices=[User.Status.ACTIVE, User.Status.INACTIVE], required=False,
+        help_text="Only an owner/admin of one of the user's companies; not on yourself.",
+    )  # fmt: skip
+
+
+class FindByEmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh_token = serializers.CharField(max_length=4096)
+
+
+class TokensSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Access token (JWT) for `Authorization: Bearer`.")
+    refresh_token = serializers.CharField(help_text="Single-use: every refresh returns a new one.")
+    expires_at = serializers.DateTimeField(help_text="When the access token expires.")
+
+
+class LoginResponseSerializer(TokensSerializer):
+    user = UserSerializer()
+
+
+class ValidateJwtResponseSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    user = UserSerializer()
+    expires_at = serializers.DateTimeField()
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+
+class AvatarSetSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Defaults to the caller."
+    )
+    avatar_base64 = serializers.CharField(
+        trim_whitespace=False, help_text="The image, base64 (a `data:image/...;base64,` prefix is accepted)."
+    )
+    name = serializers.CharField(max_length=255, required=False, allow_blank=True, help_text="Ignored for storage.")
+    type = serializers.ChoiceField(
+        choices=[*ALLOWED_MIME_TYPES, "image/jpg"], required=False,
+        help_text="Informative: the format is read from the image itself.",
+    )  # fmt: skip
+
+
+class AvatarDeleteSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+
+class TermsAcceptSerializer(serializers.Serializer):
+    legal_term_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)

@@ -39,6 +39,60 @@ class Campaign(models.Model):
         return self.name
 
 
+class Question(models.Model):
+    """A qualification question of a campaign. Positions are 1..n per campaign, kept by the services."""
+
+    class Kind(models.TextChoices):
+        SINGLE_CHOICE = "single_choice", "Single choice"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+
+    CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE})
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="questions")
+    text = models.CharField(max_length=500)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    required = models.BooleanField(default=False)
+    position = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["campaign", "position"]
+        constraints = [
+            # The services renumber through a high offset first, so this holds at every statement.
+            models.UniqueConstraint(fields=["campaign", "position"], name="campaigns_question_position_unique"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="campaigns_question_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def takes_options(self) -> bool:
+        return self.kind in self.CHOICE_KINDS
+
+
+class Option(models.Model):
+    """One answer a choice question offers."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "position"], name="campaigns_option_position_unique"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="campaigns_option_position_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Lead(models.Model):
     """A prospect of one company. The database itself refuses a duplicate email or phone per company.
 

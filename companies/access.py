@@ -4,7 +4,7 @@ Every company-scoped view and selector in every app goes through here. A company
 no access in does not exist for it (404); a visible company where its level is too low is 403.
 """
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from .models import Access, Company, UserAccess
@@ -77,3 +77,23 @@ def require(*, user, company_id: int, permission: str, level: str | None = None)
     level = level if level is not None else access_name(user=user, company_id=company_id)
     if level not in PERMISSIONS[permission]:
         raise PermissionDenied("Your access level in this company does not allow this action.")
+
+
+def users_visible_to(viewer):
+    """Users the viewer may see: itself and everyone sharing at least one company with it."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if not viewer.is_authenticated:
+        return User.objects.none()
+    shared = UserAccess.objects.filter(company__user_accesses__user=viewer).values("user_id")
+    return User.objects.filter(Q(pk=viewer.pk) | Q(pk__in=shared))
+
+
+def user_get_visible(*, viewer, user_id):
+    """A user the viewer may see, else 404 (an invisible user and a missing one look the same)."""
+    user_id = as_id(user_id)
+    user = users_visible_to(viewer).filter(pk=user_id).first() if user_id is not None else None
+    if user is None:
+        raise NotFound()
+    return user

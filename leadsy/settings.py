@@ -155,6 +155,7 @@ REST_FRAMEWORK = {
         "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="30/hour"),
         "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="5/hour"),
         "signup": env.str("THROTTLE_SIGNUP", default="20/hour"),
+        "invitation_code": env.str("THROTTLE_INVITATION_CODE", default="30/min"),
     },
     # Behind a proxy set NUM_PROXIES so the client IP is read from X-Forwarded-For; 0 ignores it
     # (a spoofed header must not reset a throttle).
@@ -180,6 +181,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "leadsy.api.views.HEALTH_STATES"},
 }
+# companies/billing: several models have a `status`; name each enum after its model.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "InvitationStatusEnum": "companies.models.Invitation.Status",
+        "SubscriptionStatusEnum": "billing.models.Subscription.Status",
+        "UserStatusEnum": "accounts.models.User.Status",
+    }
+)
 
 # --- CORS / CSRF (the web client lives on another origin) -------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -278,6 +287,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# campaigns: stable enum names whatever other `status`/`kind` fields the schema holds.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "QuestionKindEnum": "campaigns.models.Question.Kind",
+    }
+)
 
 # --- Imports (file limits) ------------------------------------------------------------------------
 # Checked at upload before anything is stored: over a size limit -> 413, over rows/columns -> 422.

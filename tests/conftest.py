@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -13,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import CompanyFactory, UserAccessFactory, UserFactory, access
+from tests.support.faults import start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
@@ -101,40 +101,35 @@ def celery_worker(django_db_setup, django_db_blocker):
     Tests that use it need `@pytest.mark.django_db(transaction=True)` so their data is committed
     and visible to the worker.
     """
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_worker(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "leadsy", "worker",
-        "-I", "tests.support.tasks",
-        "--concurrency", "1", "--loglevel", "INFO",
-        "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ready = threading.Event()
-    log: list[str] = []
-
-    def pump():
-        for line in process.stdout:
-            log.append(line)
-            if " ready." in line:
-                ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    if not ready.wait(60):
-        process.kill()
-        pytest.fail("Celery worker did not start:\n" + "".join(log[-50:]))
-    process.log = log
-    yield process
-    process.terminate()
     try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        worker = start_worker(database_url=_database_url_for_worker(), broker_url=settings.CELERY_BROKER_URL)
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def worker_factory(django_db_setup):
+    """`worker_factory(broker_url=None, **kwargs)`: more real workers on the test database, for fault
+    tests that kill or starve them; each is stopped (or already dead) after the test."""
+    started = []
+
+    def make(broker_url: str | None = None, **kwargs):
+        try:
+            worker = start_worker(
+                database_url=_database_url_for_worker(),
+                broker_url=broker_url or settings.CELERY_BROKER_URL,
+                **kwargs,
+            )
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        started.append(worker)
+        return worker
+
+    yield make
+    for worker in started:
+        worker.stop(timeout=5)
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.2):

@@ -70,3 +70,38 @@ class LeadFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"lead{n}@example.com")
+
+
+# Appended by the campaigns branch (kept at the end so parallel branches merge cleanly).
+from campaigns.models import Option, Question  # noqa: E402
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A text question at the end of its campaign (give `position` to put it elsewhere)."""
+
+    class Meta:
+        model = Question
+
+    campaign = factory.SubFactory(CampaignFactory)
+    text = factory.Sequence(lambda n: f"Question {n}?")
+    kind = Question.Kind.TEXT
+    position = factory.LazyAttribute(lambda o: Question.objects.filter(campaign=o.campaign).count() + 1)
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Option
+
+    question = factory.SubFactory(QuestionFactory, kind=Question.Kind.SINGLE_CHOICE)
+    label = factory.Sequence(lambda n: f"Option {n}")
+    value = factory.Sequence(lambda n: f"option-{n}")
+    position = factory.LazyAttribute(lambda o: Option.objects.filter(question=o.question).count() + 1)
+
+
+def membership(name: str):
+    """A seeded plan (Free, Pro, Business); like `access()`, it survives transactional test flushes."""
+    from billing.models import Membership
+    from billing.plans import ensure_plans
+
+    ensure_plans()
+    return Membership.objects.get(name=name)

@@ -41,12 +41,15 @@ def _component_name(key: str) -> str:
     return "".join(part.capitalize() for part in key.split("_"))
 
 
+_ENVELOPES: dict = {}
+
+
 def envelope(key: str, serializer_class, *, name: str | None = None):
-    """`{key: {...}}`."""
-    return inline_serializer(
-        name=name or f"{_component_name(key)}Envelope",
-        fields={key: serializer_class()},
-    )
+    """`{key: {...}}`. One class per (name, serializer): apps that wrap the same object share the component."""
+    name = name or f"{_component_name(key)}Envelope"
+    if (name, serializer_class) not in _ENVELOPES:
+        _ENVELOPES[name, serializer_class] = inline_serializer(name=name, fields={key: serializer_class()})
+    return _ENVELOPES[name, serializer_class]
 
 
 def list_envelope(key: str, serializer_class, *, name: str | None = None):

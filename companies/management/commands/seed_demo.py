@@ -2,6 +2,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from billing import services as billing_services
+from billing.models import Membership
+from billing.plans import ensure_plans
+from billing.selectors import current_membership
 from companies.models import Access, Company, UserAccess
 
 DEMO_EMAIL = "demo@leadsy.local"
@@ -37,8 +41,75 @@ class Command(BaseCommand):
                 access=Access.objects.get(name=Access.OWNER),
                 primary=not user.user_accesses.filter(primary=True).exists(),
             )
+        billing_services.subscribe_free(company=company)
+        ensure_plans()
+        pro = Membership.objects.get(name="Pro")
+        if current_membership(company=company) != pro:  # the demo shows a paid plan's limits
+            billing_services.membership_attach(company=company, membership=pro)
+        seed_demo_campaigns(company)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo login: {DEMO_EMAIL} / {DEMO_PASSWORD} (also an admin at /admin/); company id {company.id}"
             )
+        )
+
+
+# --- campaigns and leads (kept in one function so the other seed steps merge around it) ----------
+DEMO_LEAD_NAMES = [
+    ("Ana", "García"), ("Luis", "Martínez"), ("Marta", "López"), ("Jorge", "Sánchez"), ("Lucía", "Romero"),
+    ("Pablo", "Navarro"), ("Elena", "Torres"), ("Diego", "Ruiz"), ("Sara", "Molina"), ("Hugo", "Ortega"),
+    ("Irene", "Delgado"), ("Raúl", "Castro"), ("Nuria", "Vidal"), ("Álvaro", "Ramos"), ("Paula", "Gil"),
+    ("Sergio", "Serrano"), ("Carmen", "Blanco"), ("Iván", "Suárez"), ("Laura", "Iglesias"), ("Óscar", "Cano"),
+]  # fmt: skip
+
+
+def seed_demo_campaigns(company) -> None:
+    """Two campaigns (one with questions) and 20 leads in the demo company; running it again adds nothing."""
+    import datetime
+
+    from campaigns.models import Campaign, Lead, Question, Stage
+    from campaigns.services import campaign_create, question_create
+
+    fair = Campaign.objects.filter(company=company, name="Spring fair 2026").first()
+    if fair is None:
+        fair = campaign_create(
+            company=company,
+            name="Spring fair 2026",
+            starts_on=datetime.date(2026, 3, 1),
+            ends_on=datetime.date(2026, 5, 31),
+            status=Campaign.Status.ACTIVE,
+        )
+    if not fair.questions.exists():
+        question_create(
+            campaign=fair,
+            text="What is your budget?",
+            kind=Question.Kind.SINGLE_CHOICE,
+            required=True,
+            options=[
+                {"label": "< 10k", "value": "lt10k"},
+                {"label": "10k - 50k", "value": "10k-50k"},
+                {"label": "> 50k", "value": "gt50k"},
+            ],
+        )
+        question_create(campaign=fair, text="How many employees?", kind=Question.Kind.NUMBER)
+        question_create(campaign=fair, text="Anything else we should know?", kind=Question.Kind.TEXT)
+    if not Campaign.objects.filter(company=company, name="Webinar leads").exists():
+        campaign_create(company=company, name="Webinar leads", status=Campaign.Status.DRAFT)
+
+    stages = list(Stage.objects.order_by("position"))
+    for index, (first_name, last_name) in enumerate(DEMO_LEAD_NAMES):
+        Lead.objects.get_or_create(
+            company=company,
+            email=f"demo.lead{index + 1}@example.com",
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "phone": f"+3461200{index + 1:04d}",
+                "company_name": ["Acme", "Initech", "Globex", "Umbrella"][index % 4],
+                "city": "Madrid",
+                "country": "ES",
+                "source": "seed",
+                "campaign": fair if index % 2 == 0 else None,
+                "stage": stages[index % len(stages)] if stages else None,
+            },
         )

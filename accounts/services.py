@@ -1,0 +1,340 @@
+"""Every state change of a user: sign-up, profile and password changes, tokens, onboarding."""
+
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.models import update_last_login
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from companies.access import require
+from companies.models import Access, Company, UserAccess
+from companies.services import AccessChange, user_accesses_apply
+from leadsy.api.errors import Conflict
+
+from .images import verified_image_file
+from .selectors import user_manageable_by
+
+User = get_user_model()
+
+LOGIN_FAILED = "Invalid email or password."
+REFRESH_FAILED = "Token is invalid or expired"
+INVALID_RESET_LINK = "This link is invalid, expired or already used."
+
+
+# --- Sign-up -----------------------------------------------------------------------------------
+
+
+def _email_taken(email: str, *, exclude_id: int | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email.strip())
+    if exclude_id is not None:
+        users = users.exclude(id=exclude_id)
+    return users.exists()
+
+
+def _save_unique_email(user) -> None:
+    # The check above races with a concurrent request for the same email; the database decides.
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"email": ["A user with this email already exists."]}) from None
+
+
+def _validate_password(password: str, *, user, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user=user)
+    except DjangoValidationError as error:
+        raise ValidationError({field: list(error.messages)}) from None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str | None = None,
+    user_accesses_attributes: list[dict] | None = None,
+    created_by=None,
+):
+    """Create a user, all or nothing.
+
+    Accesses are granted only by an owner/admin of every company named: an anonymous caller
+    naming any company gets 403, so nobody grants themselves access to an existing company.
+    Without a password the user is `pending` and is emailed a link to set one.
+    """
+    entries = user_accesses_attributes or []
+    if entries:
+        _authorize_access_grants(actor=created_by, entries=entries)
+    if _email_taken(email):
+        raise ValidationError({"email": ["A user with this email already exists."]})
+    user = User(first_name=first_name, last_name=last_name, email=email)
+    if password:
+        _validate_password(password, user=user)
+        user.set_password(password)
+        user.status = User.Status.ACTIVE
+    else:
+        user.set_unusable_password()
+        user.status = User.Status.PENDING
+    user.full_clean(exclude=["password"])
+    _save_unique_email(user)
+    if entries:
+        user_accesses_create_for_new_user(user=user, entries=entries, actor=created_by)
+    if not password:
+        _send_password_email_on_commit(user=user, setting=True)
+    return user
+
+
+def _authorize_access_grants(*, actor, entries: list[dict]) -> None:
+    if actor is None or not actor.is_authenticated:
+        raise PermissionDenied("Only an owner or admin of a company can give access to it.")
+    for entry in entries:
+        company_id = entry["company_id"]
+        # 404 when the caller cannot see the company, 403 when its level is too low.
+        if not UserAccess.objects.filter(user=actor, company_id=company_id).exists():
+            raise NotFound()
+        require(user=actor, company_id=company_id, permission="users.manage")
+
+
+def user_accesses_create_for_new_user(*, user, entries: list[dict], actor=None) -> list[UserAccess]:
+    """Give a just-created user its accesses: `entries` are `{company_id, access_id, primary}` dicts.
+
+    The companies app applies them with its rules (levels, one primary, the plan's max_users), all or
+    nothing; here the entries themselves are checked: known access ids, one entry per company.
+    """
+    company_ids = [entry["company_id"] for entry in entries]
+    errors = {}
+    if len(set(company_ids)) != len(company_ids):
+        errors["user_accesses_attributes"] = ["Each company can be named only once."]
+    accesses = Access.objects.in_bulk({entry["access_id"] for entry in entries})
+    if any(entry["access_id"] not in accesses for entry in entries):
+        errors["access_id"] = ["No such access."]
+    if errors:
+        raise ValidationError(errors)
+    companies = Company.objects.in_bulk(set(company_ids))
+    changes = [
+        AccessChange(
+            company=companies[entry["company_id"]], access=accesses[entry["access_id"]], primary=entry.get("primary")
+        )
+        for entry in entries
+    ]
+    return user_accesses_apply(actor=actor, user=user, changes=changes)
+
+
+# --- Profile changes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_update(*, user, updated_by, data: dict):
+    """Partial update. Yourself, or an owner/admin of one of the user's companies; `status` only by the latter."""
+    is_self = user.pk == updated_by.pk
+    manager = user_manageable_by(actor=updated_by, user=user)
+    if not is_self and not manager:
+        raise PermissionDenied("Only the user itself or an owner/admin of one of its companies can change it.")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    errors = {}
+    revoke = False
+
+    if "status" in data and data["status"] != user.status:
+        if is_self or not manager:
+            raise PermissionDenied("Only an owner or admin of one of the user's companies can change its status.")
+        if data["status"] == User.Status.ACTIVE and not user.has_usable_password():
+            errors["status"] = ["The user has not set a password yet."]
+        user.status = data["status"]
+        revoke = user.status == User.Status.INACTIVE
+    if "email" in data and data["email"].lower() != user.email:
+        if _email_taken(data["email"], exclude_id=user.pk):
+            errors["email"] = ["A user with this email already exists."]
+        user.email = data["email"]
+    for field in ("first_name", "last_name"):
+        if field in data:
+            setattr(user, field, data[field])
+    if "password" in data:
+        if is_self and not user.check_password(data.get("current_password") or ""):
+            errors["current_password"] = ["Your current password is not correct."]
+        else:
+            _validate_password(data["password"], user=user)
+            user.set_password(data["password"])
+            if user.status == User.Status.PENDING:
+                user.status = User.Status.ACTIVE
+            revoke = True
+    if errors:
+        raise ValidationError(errors)
+    _save_unique_email(user)
+    if revoke:
+        user_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def user_status_set(*, user, status: str):
+    """Activate or deactivate (admin actions); deactivation ends every session at once."""
+    user.status = status
+    user.save(update_fields=["status", "updated_at"])
+    if status != User.Status.ACTIVE:
+        user_tokens_revoke(user=user)
+    return user
+
+
+@transaction.atomic
+def user_onboarding_complete(*, user):
+    if not user.onboarding_completed:
+        user.onboarding_completed = True
+        user.save(update_fields=["onboarding_completed", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_avatar_set(*, user, avatar_base64):
+    """Replace the avatar with a verified, re-encoded image; a refused image leaves the old one in place."""
+    image = verified_image_file(base64_data=avatar_base64, field="avatar_base64")
+    old_name = user.avatar.name
+    user.avatar.save(image.name, image, save=False)
+    user.save(update_fields=["avatar", "updated_at"])
+    if old_name:
+        _delete_file_on_commit(user.avatar.storage, old_name)
+    return user
+
+
+@transaction.atomic
+def user_avatar_delete(*, user):
+    old_name = user.avatar.name
+    if old_name:
+        user.avatar = ""
+        user.save(update_fields=["avatar", "updated_at"])
+        _delete_file_on_commit(user.avatar.storage, old_name)
+    return user
+
+
+def _delete_file_on_commit(storage, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Login and tokens ----------------------------------------------------------------------------
+
+
+def login(*, request, email: str, password: str) -> tuple:
+    """Check the credentials and issue tokens. One answer for unknown email, wrong password, pending or inactive."""
+    # Django's ModelBackend hashes the password for an unknown email too, so both take the same time.
+    user = authenticate(request, email=email.strip(), password=password)
+    if user is None:
+        raise AuthenticationFailed(LOGIN_FAILED)
+    refresh = RefreshToken.for_user(user)
+    update_last_login(None, user)
+    return user, refresh
+
+
+def tokens_body(refresh: RefreshToken) -> dict:
+    access = refresh.access_token
+    return {
+        "token": str(access),
+        "refresh_token": str(refresh),
+        "expires_at": datetime.fromtimestamp(access["exp"], tz=UTC),
+    }
+
+
+@transaction.atomic
+def token_refresh(*, refresh_token: str) -> RefreshToken:
+    """Rotate a refresh token: the old one is blacklisted, so it works exactly once (even when raced)."""
+    try:
+        refresh = RefreshToken(refresh_token)
+    except TokenError:
+        raise AuthenticationFailed(REFRESH_FAILED) from None
+    # Lock the token's row: of concurrent refreshes of one token, only the first gets through.
+    outstanding = OutstandingToken.objects.select_for_update().filter(jti=refresh["jti"]).order_by().first()
+    if outstanding is None or BlacklistedToken.objects.filter(token=outstanding).exists():
+        raise AuthenticationFailed(REFRESH_FAILED)
+    user = User.objects.filter(pk=refresh.get("user_id")).first()
+    if user is None or not user.is_active or refresh.get("hash_password") != get_md5_hash_password(user.password):
+        raise AuthenticationFailed(REFRESH_FAILED)
+    BlacklistedToken.objects.create(token=outstanding)
+    new_refresh = RefreshToken.for_user(user)
+    return new_refresh
+
+
+def user_tokens_revoke(*, user) -> int:
+    """Blacklist every outstanding refresh token of the user.
+
+    Access tokens carry a hash of the password (CHECK_REVOKE_TOKEN) and authentication refuses
+    inactive users, so those stop by themselves; refresh tokens need the blacklist.
+    """
+    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    return len(BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in pending]))
+
+
+# --- Password set and reset -----------------------------------------------------------------------
+
+
+def password_reset_request(*, email: str) -> None:
+    """Email a one-time link. 404 for an unknown email and 409 for an inactive user, as documented."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise NotFound("No user with this email.")
+    if user.status == User.Status.INACTIVE:
+        raise Conflict("This user is inactive.")
+    _send_password_email_on_commit(user=user, setting=user.status == User.Status.PENDING)
+
+
+@transaction.atomic
+def password_reset_confirm(*, uid: str, token: str, password: str):
+    """Set the password from an emailed link. The token hashes the current password, so it works once."""
+    user = _user_from_uid(uid)
+    if user is None or user.status == User.Status.INACTIVE or not default_token_generator.check_token(user, token):
+        raise ValidationError({"token": [INVALID_RESET_LINK]})
+    _validate_password(password, user=user)
+    user.set_password(password)
+    if user.status == User.Status.PENDING:
+        user.status = User.Status.ACTIVE
+    user.save()
+    user_tokens_revoke(user=user)
+    return user
+
+
+def _user_from_uid(uid: str):
+    try:
+        user_id = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    return User.objects.select_for_update().filter(pk=user_id).first() if 0 < user_id < 2**63 else None
+
+
+def password_link(*, user) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    query = urlencode({"uid": uid, "token": default_token_generator.make_token(user)})
+    path = "set-password" if user.status == User.Status.PENDING else "reset-password"
+    return f"{settings.FRONTEND_URL.rstrip('/')}/{path}?{query}"
+
+
+def _send_password_email_on_commit(*, user, setting: bool) -> None:
+    # After commit: the link must not reach anyone for a user whose creation was rolled back.
+    transaction.on_commit(lambda: password_email_send(user=user, setting=setting))
+
+
+def password_email_send(*, user, setting: bool) -> None:
+    context = {
+        "user": user,
+        "link": password_link(user=user),
+        "setting": setting,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = "Set your Leadsy password" if setting else "Reset your Leadsy password"
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("accounts/email/password.txt", context),
+        to=[user.email],
+    )
+    message.attach_alternative(render_to_string("accounts/email/password.html", context), "text/html")
+    message.send()

@@ -1,0 +1,276 @@
+"""Load test (`make loadtest`): wrk at 50 connections against gunicorn -w 2 with DEBUG off on PostgreSQL.
+
+Seeds (once) 100k leads into company A with one set-based INSERT, an import, and the fixture identities
+of `create_test_identities`; then drives each endpoint of ENDPOINTS in turn and prints requests/s,
+p50/p99 latency and the error rate, and the import-status / baseline ratio (target >= 0.7).
+An endpoint answering 404 (its app not merged yet) is reported as such and skipped.
+
+Environment: DATABASE_URL (default postgresql://root@127.0.0.1:5432/leadsy_load, created and migrated,
+kept between runs), CACHE_URL (redis://127.0.0.1:6379/14, emptied), CELERY_BROKER_URL (…/13).
+Needs `wrk` (apt-get install wrk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.stack import ROOT, Stack, flush_redis, log, production_env, raised_throttles, recreate_database
+
+# name, method, path ({company_id} and {import_code} are filled in), connections (None: --connections).
+# Change the table, not the code, when a path moves. Login hashes a password (about 0.27 s of CPU
+# each), so it runs with fewer connections and is compared to nothing.
+ENDPOINTS = [
+    ("baseline validate_jwt", "GET", "/api/v1/users/validate_jwt", None),
+    ("import status", "GET", "/api/v1/import/{import_code}", None),
+    ("company list", "GET", "/api/v1/companies", None),
+    ("lead list", "GET", "/api/v1/companies/{company_id}/leads?per_page=25", None),
+    ("login", "POST", "/api/v1/users/login", 10),
+    # Unauthenticated, but it touches the database and the broker: shows the rig itself works.
+    ("health", "GET", "/api/v1/health", None),
+]
+BASELINE, RATIO_OF, RATIO_TARGET = "baseline validate_jwt", "import status", 0.7
+
+# wrk prints its own summary; this one is for the script to read.
+LUA_TEMPLATE = """
+wrk.method = {method}
+wrk.headers["Authorization"] = {authorization}
+{body}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "LOADTEST {{\\"requests\\": %d, \\"duration_us\\": %d, \\"connect\\": %d, \\"read\\": %d, " ..
+    "\\"write\\": %d, \\"status\\": %d, \\"timeout\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d}}\\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=60, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first")
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--only", action="append", help="run only endpoints whose name contains this")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "loadtest")
+    return parser.parse_args()
+
+
+def seed(env: dict, leads: int) -> dict:
+    """Identities, `leads` leads in company A (one INSERT … SELECT generate_series) and one import."""
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadsy.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, models, transaction
+    from django.utils import timezone
+
+    from campaigns.models import Lead
+    from imports.models import ImportFile
+
+    out = _Capture()
+    call_command("create_test_identities", stdout=out)
+    identities = json.loads(out.text)
+    owner = identities["owner_a"]
+    company_id = owner["company_id"]
+    existing = Lead.objects.filter(company_id=company_id).count()
+    if existing < leads:
+        started = time.monotonic()
+        # Built from the model so that a field added later gets its default; only the varying ones are set.
+        columns, values, params = [], [], []
+        for field in Lead._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            columns.append(connection.ops.quote_name(field.column))
+            if field.name == "company":
+                values.append("%s")
+                params.append(company_id)
+            elif field.name == "email":
+                values.append("'load-' || i || '@example.com'")
+            elif field.name in ("first_name", "last_name"):
+                values.append(f"'{field.name.split('_')[0].title()} ' || i")
+            elif isinstance(field, models.DateTimeField) and (field.auto_now or field.auto_now_add):
+                values.append("%s::timestamptz - i * interval '1 second'")
+                params.append(timezone.now())
+            elif field.null and not field.has_default():
+                values.append("NULL")
+            else:
+                values.append("%s")
+                params.append(field.get_db_prep_save(field.get_default(), connection))
+        sql = (
+            f"INSERT INTO {connection.ops.quote_name(Lead._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM generate_series(%s, %s) AS i"
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [*params, existing + 1, leads])
+        log(f"seeded {leads - existing} leads in {time.monotonic() - started:.1f}s")
+    # Fresh planner statistics, as autovacuum would have by now: without them the lead list plans
+    # for an empty table (0.2 s instead of 0.03 s a page).
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Lead._meta.db_table)}")
+    import_file = ImportFile.objects.filter(company_id=company_id).first() or ImportFile.objects.create(
+        company_id=company_id,
+        imported_by_id=owner["user_id"],
+        original_name="load.csv",
+        original_file="imports/originals/load.csv",
+        status=ImportFile.Status.COMPLETED,
+        total_records=leads,
+        processed_records=leads,
+    )
+    connection.close()
+    return {"identities": identities, "company_id": company_id, "import_code": import_file.import_code}
+
+
+class _Capture:
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def probe(url: str, method: str, headers: dict, body: bytes | None) -> int:
+    # A loopback http URL this script built.
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def run_wrk(url: str, lua: Path, *, threads: int, connections: int, duration: int) -> tuple[dict, str]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(lua), url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    match = re.search(r"^LOADTEST (\{.*\})$", output, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"wrk printed no summary:\n{output}")
+    return json.loads(match.group(1)), output
+
+
+def main() -> int:
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL", "postgresql://root@127.0.0.1:5432/leadsy_load")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
+    cache_url = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/14")
+    env = production_env(
+        database_url=database_url,
+        broker_url=broker_url,
+        cache_url=cache_url,
+        var_dir=out / "var",
+        JWT_ACCESS_MINUTES="240",
+        **raised_throttles(),
+    )
+    endpoints = [e for e in ENDPOINTS if not args.only or any(part in e[0] for part in args.only)]
+    results = []
+    with Stack(env, out) as stack:
+        recreate_database(database_url, fresh=False)
+        flush_redis(cache_url)
+        stack.manage("migrate", "--noinput", "-v", "0")
+        data = seed(env, args.leads)
+        owner = data["identities"]["owner_a"]
+        base = stack.start_web(workers=2)
+        log(f"gunicorn -w 2 at {base}; {args.duration}s per endpoint")
+        for name, method, template, connections in endpoints:
+            path = template.format(company_id=data["company_id"], import_code=data["import_code"])
+            url = f"{base}{path}"
+            headers = {"Authorization": f"Bearer {owner['token']}"}
+            body = None
+            if method == "POST":
+                body = json.dumps({"email": owner["email"], "password": owner["password"]}).encode()
+                headers["Content-Type"] = "application/json"
+            status = probe(url, method, headers, body)
+            if status == 404:
+                results.append({"name": name, "skipped": "404: endpoint not there (not merged yet?)"})
+                log(f"{name}: {path} answers 404, skipped")
+                continue
+            lua = out / (re.sub(r"\W+", "_", name) + ".lua")
+            lua.write_text(
+                LUA_TEMPLATE.format(
+                    method=json.dumps(method),
+                    authorization=json.dumps(headers["Authorization"]),
+                    body=(
+                        f"wrk.body = {json.dumps(body.decode())}\nwrk.headers['Content-Type'] = 'application/json'"
+                        if body
+                        else ""
+                    ),
+                )
+            )
+            conns = connections or args.connections
+            if args.warmup:
+                run_wrk(url, lua, threads=args.threads, connections=conns, duration=args.warmup)
+            log(f"{name}: {method} {path}, {conns} connections, {args.duration}s (probe answered {status})")
+            summary, raw = run_wrk(url, lua, threads=args.threads, connections=conns, duration=args.duration)
+            (out / f"{lua.stem}.txt").write_text(raw)
+            errors = sum(summary[key] for key in ("connect", "read", "write", "status", "timeout"))
+            results.append(
+                {
+                    "name": name,
+                    "probe_status": status,
+                    "connections": conns,
+                    "rps": summary["requests"] / (summary["duration_us"] / 1e6),
+                    "p50_ms": summary["p50_us"] / 1000,
+                    "p99_ms": summary["p99_us"] / 1000,
+                    "requests": summary["requests"],
+                    "errors": errors,
+                    "error_rate": errors / max(summary["requests"], 1),
+                }
+            )
+    return report(results, out)
+
+
+def report(results: list[dict], out: Path) -> int:
+    print("\n== load test (gunicorn -w 2, DEBUG off, PostgreSQL)")
+    print(f"{'endpoint':<24}{'conns':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>9}{'error rate':>12}")
+    for r in results:
+        if "skipped" in r:
+            print(f"{r['name']:<24}{'':>6}  {r['skipped']}")
+            continue
+        print(
+            f"{r['name']:<24}{r['connections']:>6}{r['rps']:>10.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{r['errors']:>9}{r['error_rate']:>11.2%}"
+        )
+    by_name = {r["name"]: r for r in results if "skipped" not in r}
+    failed = any(r["errors"] for r in by_name.values())
+    for r in by_name.values():
+        if not r["requests"]:
+            failed = True
+            print(f"{r['name']}: no request completed within the run: every one took longer (try a longer --duration)")
+    if BASELINE in by_name and RATIO_OF in by_name:
+        ratio = by_name[RATIO_OF]["rps"] / by_name[BASELINE]["rps"]
+        verdict = "ok" if ratio >= RATIO_TARGET else "BELOW TARGET"
+        failed = failed or ratio < RATIO_TARGET
+        print(f"\n{RATIO_OF} / {BASELINE} = {ratio:.2f} (target >= {RATIO_TARGET}): {verdict}")
+    else:
+        print(f"\n{RATIO_OF} / {BASELINE}: n/a (one of them was not measured)")
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    print(f"raw wrk output and results.json in {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""State changes of campaigns, questions, options and leads.
+
+Question and option positions are always 1..n without gaps (CONTRACT.md, "Questions"). The unique
+constraints on positions are not deferrable (SQLite cannot defer them), so `renumber_positions` first moves the
+rows above every old and new value and then writes the final numbers: no statement ever clashes.
+Changes to one campaign's questions run with the campaign row locked, one at a time.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.db import models, transaction
+from django.db.models import F, Max, QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from companies.access import as_id
+from companies.models import Company
+
+from .models import Campaign, Lead, Option, Question, Stage
+
+MAX_OPTIONS_PER_QUESTION = 100
+
+
+def renumber_positions(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Give `rows` (all the rows of one campaign or question, in their new order) positions 1..n."""
+    if not rows:
+        return
+    ids = [row.pk for row in rows]
+    highest = model.objects.filter(pk__in=ids).aggregate(highest=Max("position"))["highest"] or 0
+    model.objects.filter(pk__in=ids).update(position=F("position") + max(highest, len(rows)))
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    model.objects.bulk_update(rows, ["position"])
+
+
+# --- campaigns ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    company: Company,
+    name: str,
+    starts_on: datetime.date | None = None,
+    ends_on: datetime.date | None = None,
+    status: str = Campaign.Status.ACTIVE,
+) -> Campaign:
+    campaign = Campaign(company=company, name=name, starts_on=starts_on, ends_on=ends_on, status=status)
+    campaign_validate(campaign=campaign)
+    campaign.save()
+    campaign.questions_count = 0
+    return campaign
+
+
+def campaign_validate(*, campaign: Campaign) -> None:
+    errors = {}
+    if not (campaign.name or "").strip():
+        errors["name"] = ["This field may not be blank."]
+    if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
+        errors["ends_on"] = ["Must be on or after starts_on."]
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+def _kind_errors(*, kind: str, option_count: int) -> list[str]:
+    if kind in Question.CHOICE_KINDS and option_count == 0:
+        return ["A choice question needs at least one option."]
+    if kind not in Question.CHOICE_KINDS and option_count:
+        return [f"A {kind} question takes no options."]
+    if option_count > MAX_OPTIONS_PER_QUESTION:
+        return [f"A question takes at most {MAX_OPTIONS_PER_QUESTION} options."]
+    return []
+
+
+def _clash_errors(attributes: Sequence[dict], taken: dict[int, str] | None = None) -> list[dict]:
+    """Per-item errors for positions given twice in one request (or equal to an option left in place)."""
+    taken = dict(taken or {})
+    errors: list[dict] = []
+    for attrs in attributes:
+        position = attrs.get("position")
+        if position is None or attrs.get("_destroy"):
+            errors.append({})
+        elif position in taken:
+            errors.append({"position": [f"Position {position} is also given to {taken[position]}."]})
+        else:
+            taken[position] = f"option {attrs.get('label') or attrs.get('id')!s}"
+            errors.append({})
+    return errors
+
+
+def _in_order(items: Iterable, position_of) -> list:
+    """Items with a position first, by position; items without one after them, in the order given."""
+    items = list(items)
+    placed = sorted((item for item in items if position_of(item) is not None), key=position_of)
+    return placed + [item for item in items if position_of(item) is None]
+
+
+@transaction.atomic
+def question_create(
+    *,
+    campaign: Campaign,
+    text: str,
+    kind: str,
+    required: bool = False,
+    position: int | None = None,
+    options: Sequence[dict] = (),
+) -> Question:
+    """Create a question with its options; `position` inserts it there (the end by default)."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    kind_errors = _kind_errors(kind=kind, option_count=len(options))
+    clash_errors = _clash_errors(options)
+    if kind_errors:
+        raise ValidationError({"options_attributes": kind_errors})
+    if any(clash_errors):
+        raise ValidationError({"options_attributes": clash_errors})
+    _require_distinct_values(options)
+
+    siblings = list(Question.objects.filter(campaign=campaign).order_by("position"))
+    slot = len(siblings) if position is None else min(max(position, 1), len(siblings) + 1) - 1
+    highest = siblings[-1].position if siblings else 0
+    question = Question.objects.create(campaign=campaign, text=text, kind=kind, required=required, position=highest + 1)
+    renumber_positions(Question, [*siblings[:slot], question, *siblings[slot:]])
+
+    ordered = _in_order(options, lambda attrs: attrs.get("position"))
+    Option.objects.bulk_create(
+        Option(question=question, label=attrs["label"], value=attrs["value"], position=index)
+        for index, attrs in enumerate(ordered, start=1)
+    )
+    return question
+
+
+def _require_distinct_values(options: Sequence[dict]) -> None:
+    values = [attrs["value"] for attrs in options]
+    if len(set(values)) != len(values):
+        raise ValidationError({"options_attributes": ["Two options of this question would have the same value."]})
+
+
+@transaction.atomic
+def question_options_bulk_update(*, campaign: Campaign, questions: Sequence[dict]) -> None:
+    """Create, change and remove options of several questions of one campaign, all or nothing.
+
+    `questions` is `[{"id", "options_attributes": [{"id"?, "label", "value", "position"?, "_destroy"?}]}]`.
+    Options not named keep their place; positions named must not clash; each question ends with
+    positions 1..n. Any error raises ValidationError shaped like the request, and nothing is written.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    question_ids = [as_id(entry.get("id")) for entry in questions]
+    found = {
+        question.pk: question
+        for question in Question.objects.filter(campaign=campaign, pk__in=[pk for pk in question_ids if pk])
+    }
+    options_by_question: dict[int, dict[int, Option]] = {pk: {} for pk in found}
+    for option in Option.objects.filter(question__in=found.values()):
+        options_by_question[option.question_id][option.pk] = option
+
+    plans, errors, seen = [], [], set()
+    for question_id, entry in zip(question_ids, questions, strict=True):
+        question = found.get(question_id)
+        if question is None:
+            errors.append({"id": ["Not a question of this campaign."]})
+        elif question_id in seen:
+            errors.append({"id": ["This question is listed more than once."]})
+        else:
+            seen.add(question_id)
+            plan, plan_errors = _plan_options(question, options_by_question[question_id], entry["options_attributes"])
+            plans.append(plan)
+            errors.append(plan_errors)
+    if any(errors):
+        raise ValidationError({"questions": errors})
+
+    for plan in plans:
+        _apply_plan(plan)
+
+
+def _plan_options(question: Question, existing: dict[int, Option], attributes: Sequence[dict]):
+    """Work out one question's final options without writing; return (plan, errors)."""
+    item_errors: list[dict] = []
+    changed: dict[int, dict] = {}
+    destroyed: set[int] = set()
+    new: list[dict] = []
+    for attrs in attributes:
+        if "id" not in attrs or attrs["id"] is None:
+            if attrs.get("_destroy"):
+                item_errors.append({})  # nothing to remove
+                continue
+            missing = {name: ["This field is required."] for name in ("label", "value") if not attrs.get(name)}
+            item_errors.append(missing)
+            new.append(attrs)
+            continue
+        option_id = as_id(attrs["id"])
+        if option_id not in existing:
+            item_errors.append({"id": ["Not an option of this question."]})
+        elif option_id in changed or option_id in destroyed:
+            item_errors.append({"id": ["This option is listed more than once."]})
+        else:
+            item_errors.append({})
+            if attrs.get("_destroy"):
+                destroyed.add(option_id)
+            else:
+                changed[option_id] = attrs
+    if any(item_errors):
+        return None, {"options_attributes": item_errors}
+
+    left_in_place = {
+        option.position: f"option {option.label}"
+        for pk, option in existing.items()
+        if pk not in destroyed and (pk not in changed or changed[pk].get("position") is None)
+    }
+    clash_errors = _clash_errors(attributes, taken=left_in_place)
+    if any(clash_errors):
+        return None, {"options_attributes": clash_errors}
+
+    final: list[tuple[Option, int | None]] = []
+    for pk, option in existing.items():
+        if pk in destroyed:
+            continue
+        attrs = changed.get(pk, {})
+        for name in ("label", "value"):
+            if attrs.get(name):
+                setattr(option, name, attrs[name])
+        final.append((option, attrs.get("position") or option.position))
+    for attrs in new:
+        final.append((Option(question=question, label=attrs["label"], value=attrs["value"]), attrs.get("position")))
+
+    count_errors = _kind_errors(kind=question.kind, option_count=len(final))
+    values = [option.value for option, _ in final]
+    if not count_errors and len(set(values)) != len(values):
+        count_errors = ["Two options of this question would have the same value."]
+    if count_errors:
+        return None, {"options_attributes": count_errors}
+    ordered = [option for option, _ in _in_order(final, lambda pair: pair[1])]
+    return {"question": question, "destroyed": destroyed, "options": ordered}, {}
+
+
+def _apply_plan(plan: dict) -> None:
+    question = plan["question"]
+    Option.objects.filter(question=question, pk__in=plan["destroyed"]).delete()
+    kept = [option for option in plan["options"] if option.pk]
+    if kept:
+        Option.objects.bulk_update(kept, ["label", "value"])
+    # New rows start above every current position, so inserting them clashes with nothing.
+    highest = Option.objects.filter(question=question).aggregate(highest=Max("position"))["highest"] or 0
+    for offset, option in enumerate((option for option in plan["options"] if not option.pk), start=1):
+        option.position = highest + offset
+        option.save()
+    renumber_positions(Option, plan["options"])
+    Question.objects.filter(pk=question.pk).update(updated_at=timezone.now())
+
+
+# --- leads --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def leads_move_to_stage(*, leads: QuerySet[Lead], stage: Stage | None) -> int:
+    """Put the leads in `stage` (None clears it); return how many moved."""
+    return leads.update(stage=stage, updated_at=timezone.now())
