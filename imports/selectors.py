@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound
 
-from companies.access import companies_visible_to, company_get_for_user
+from companies.access import annotate_access_level, companies_visible_to, company_get_for_user, require
 
 from .models import ImportFile
 
@@ -26,12 +26,12 @@ def import_file_get_for_user(*, user, import_code: str, permission: str = "impor
     # Codes are URL-safe base64; anything else (a NUL byte would make PostgreSQL refuse the query) is unknown.
     if not import_code or len(import_code) > 32 or not import_code.replace("-", "").replace("_", "").isalnum():
         raise NotFound()
-    import_file = (
-        ImportFile.objects.select_related("company", "imported_by")
-        .filter(import_code=import_code, company__in=companies_visible_to(user))
-        .first()
-    )
-    if import_file is None:
+    if not user.is_authenticated:
         raise NotFound()
-    company_get_for_user(user=user, company_id=import_file.company_id, permission=permission)
+    # One query for the import and the caller's level in its company: clients poll this endpoint.
+    imports = ImportFile.objects.select_related("company", "imported_by").filter(import_code=import_code)
+    import_file = next(iter(annotate_access_level(imports, user=user)[:1]), None)
+    if import_file is None or import_file.access_level is None:
+        raise NotFound()
+    require(user=user, company_id=import_file.company_id, permission=permission, level=import_file.access_level)
     return import_file
