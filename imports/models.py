@@ -36,6 +36,15 @@ class ImportFile(models.Model):
     processed_records = models.PositiveIntegerField(default=0)
     failed_records = models.PositiveIntegerField(default=0)
     error_message = models.TextField(null=True, blank=True)  # noqa: DJ001 - the contract answers null
+    # What the upload check found (kind, encoding, delimiter, header), so processing need not re-inspect.
+    file_format = models.JSONField(default=dict, blank=True, editable=False)
+    # Data rows fully handled and committed; a resumed run skips them.
+    checkpoint_rows = models.PositiveIntegerField(default=0)
+    # The lease: only the runner named here may commit chunks, until the lease expires.
+    lease_owner = models.CharField(max_length=200, blank=True, default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs that took the lease")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -43,10 +52,17 @@ class ImportFile(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["company", "status", "-created_at"], name="import_company_status_idx")]
+        indexes = [
+            models.Index(fields=["company", "status", "-created_at"], name="import_company_status_idx"),
+            models.Index(fields=["status", "lease_expires_at"], name="import_status_lease_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.import_code} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.COMPLETED, self.Status.FAILED, self.Status.CANCELLED)
 
     @property
     def success_rate(self) -> float:

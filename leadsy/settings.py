@@ -295,3 +295,31 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "QuestionKindEnum": "campaigns.models.Question.Kind",
     }
 )
+
+# --- Imports (file limits) ------------------------------------------------------------------------
+# Checked at upload before anything is stored: over a size limit -> 413, over rows/columns -> 422.
+IMPORT_MAX_CSV_BYTES = env.int("IMPORT_MAX_CSV_BYTES", default=512 * 1024 * 1024)
+IMPORT_MAX_XLSX_BYTES = env.int("IMPORT_MAX_XLSX_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_048_576)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=1000)
+# calamine holds the whole first sheet in memory: an XLSX whose parts inflate beyond this (or that
+# compress more than IMPORT_MAX_XLSX_RATIO times, a zip bomb) is refused before it is opened.
+IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES = env.int("IMPORT_MAX_XLSX_UNCOMPRESSED_BYTES", default=1024 * 1024 * 1024)
+IMPORT_MAX_XLSX_RATIO = env.int("IMPORT_MAX_XLSX_RATIO", default=100)
+# ...and peaks near 100 bytes a cell while loading it: 9 million cells (a full 1,048,576-row sheet of
+# 8 columns) keep a worker under 1 GiB.
+IMPORT_MAX_XLSX_CELLS = env.int("IMPORT_MAX_XLSX_CELLS", default=9_000_000)
+IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=50_000)
+
+# --- Import processing (the imports app) ----------------------------------------------------------
+# A runner holds an import's lease this long past its last chunk commit; a dead runner's import is
+# picked up again by the reaper once it expires, whatever the broker's visibility timeout.
+IMPORT_LEASE_SECONDS = env.int("IMPORT_LEASE_SECONDS", default=60)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=5)
+# A pending import nobody picked up this long after upload (lost message, broker down) is queued again.
+IMPORT_PENDING_REQUEUE_SECONDS = env.int("IMPORT_PENDING_REQUEUE_SECONDS", default=300)
+IMPORT_REAPER_INTERVAL_SECONDS = env.int("IMPORT_REAPER_INTERVAL_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE["imports-reap-expired-leases"] = {
+    "task": "imports.tasks.reap_expired_leases",
+    "schedule": IMPORT_REAPER_INTERVAL_SECONDS,
+}

@@ -1,0 +1,247 @@
+"""Stream an inspected lead file as DataFrames of text, chunk by chunk, so memory stays flat.
+
+Every chunk has:
+
+- one column per header cell, named by `FileFormat.columns` (the header made unique: blanks become
+  `column_<n>`, repeats `Name.1`, `Name.2`), every cell a `str`, `""` when missing (short rows are
+  padded);
+- a last column `ROW_ERROR` (`"__row_error__"`): `""` for a readable row, else why the row cannot be
+  imported as it is — today only "row has more cells than the header (M)" for a CSV row longer than the
+  header (its first M cells are kept so the error file can show them);
+- an index that is the row as a spreadsheet shows it: header = 1, first data row = 2. CSV blank lines
+  are skipped (and not numbered); XLSX rows keep their sheet row number, fully empty rows are skipped.
+
+A re-uploaded error file (header has both `row_number` and `error`) loses those two columns and the
+`'` our error file puts before `=`, `+`, `-`, `@`, tab, CR, LF and NUL.
+
+`skip_rows` counts data rows yielded by an earlier run (sum of the chunk lengths), so a resumed import
+continues exactly after its checkpoint. `count_rows` counts the same rows.
+
+A file that turns out unreadable past the inspected sample (an unclosed quote at the end, say) raises
+`UploadRejected` naming the line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from pandas.errors import ParserError
+
+from imports.headers import ERROR_FILE_COLUMNS, is_error_file, normalize
+from imports.inspection import FileFormat, UploadRejected, cell_text, open_first_sheet
+from imports.xlsx import count_shown_rows
+
+ROW_ERROR = "__row_error__"
+# Spare columns behind the header; a longer row shows up as a non-empty spare cell.
+SPARE_COLUMNS = 3
+# Our error file neutralized these; a fixed error file uploaded back gets them as they were.
+NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
+COUNT_CHUNK = 200_000
+
+
+class _SyntheticHeader(io.TextIOBase):
+    """The file's text behind a synthetic first line a few cells wider than the header.
+
+    pandas' C parser sizes a table by its header and refuses (or, with usecols, silently truncates)
+    longer rows. With spare columns, a longer row shows up as a non-empty spare cell, and the file's
+    own header arrives as the first data record (dropped by the reader).
+    """
+
+    def __init__(self, handle, first_line: str):
+        self._handle = handle
+        self._pending = first_line
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> str:
+        if not self._pending:
+            return self._handle.read(size)
+        head, self._pending = self._pending, ""
+        if size is None or size < 0:
+            return head + self._handle.read()
+        return head + self._handle.read(max(size - len(head), 0))
+
+    def readline(self, size: int | None = -1) -> str:
+        if self._pending:
+            head, self._pending = self._pending, ""
+            return head
+        return self._handle.readline(size)
+
+
+def _open_text(path, fmt: FileFormat):
+    return open(path, encoding=fmt.encoding, newline="", errors="strict")
+
+
+@contextmanager
+def _csv_reader(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | None = None):
+    """pandas' chunked C reader over the file behind a synthetic header; the file's header is the first record."""
+    width = len(fmt.header) + SPARE_COLUMNS
+    first_line = fmt.delimiter.join(f"c{index}" for index in range(width)) + "\n"
+    with _open_text(path, fmt) as handle:
+        reader = pd.read_csv(
+            _SyntheticHeader(handle, first_line),
+            sep=fmt.delimiter,
+            header=0,
+            usecols=usecols if usecols is not None else list(range(width)),
+            index_col=False,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+            chunksize=chunk_size,
+        )
+        with reader:
+            yield reader
+
+
+def _read(reader, rows: int, fmt: FileFormat) -> pd.DataFrame | None:
+    """The next `rows` records (fewer at the end), None at the end of the file."""
+    try:
+        return reader.get_chunk(rows)
+    except StopIteration:
+        return None
+    except ParserError as error:
+        raise UploadRejected(f"The file cannot be read to the end: {_parser_reason(error)}") from error
+    except UnicodeDecodeError as error:
+        raise UploadRejected(f"The file is not valid {fmt.encoding_name} text further down.") from error
+
+
+def _parser_reason(error: Exception) -> str:
+    text = str(error).strip()
+    if "EOF inside string" in text:
+        return "a quote is opened and never closed (" + text.split("C error: ", 1)[-1] + ")."
+    return text.split("C error: ", 1)[-1]
+
+
+def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
+    columns = fmt.columns
+    width = len(columns)
+    frame = raw.iloc[:, :width].set_axis(columns, axis=1)
+    longer = np.zeros(len(raw), dtype=bool)
+    for spare in range(width, raw.shape[1]):
+        longer |= raw.iloc[:, spare].to_numpy(dtype=object) != ""
+    frame[ROW_ERROR] = ""
+    if longer.any():
+        frame.loc[longer, ROW_ERROR] = f"row has more cells than the header ({width})"
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    if error_file:
+        frame = _undo_error_file(frame, fmt)
+    return frame
+
+
+def _error_file_columns(fmt: FileFormat) -> list[str]:
+    reserved = {normalize(column) for column in ERROR_FILE_COLUMNS}
+    return [name for name in fmt.columns if normalize(name) in reserved]
+
+
+def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
+    frame = frame.drop(columns=_error_file_columns(fmt))
+    for column in frame.columns:
+        if column != ROW_ERROR:
+            values = frame[column]
+            if values.str.startswith("'").any():
+                frame[column] = values.str.replace(NEUTRALIZED, "", regex=True)
+    return frame
+
+
+def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+    error_file = is_error_file(fmt.header)
+    with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
+        if _read(reader, fmt.header_row, fmt) is None:  # the file's own header (and "sep=" line)
+            return
+        next_row = 2
+        remaining = skip_rows
+        while remaining > 0:
+            skipped = _read(reader, min(remaining, chunk_size), fmt)
+            if skipped is None or skipped.empty:
+                return
+            remaining -= len(skipped)
+            next_row += len(skipped)
+        while (raw := _read(reader, chunk_size, fmt)) is not None and not raw.empty:
+            frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
+            next_row += len(frame)
+            yield frame
+
+
+def _xlsx_rows(path, fmt: FileFormat):
+    """(sheet row number, cells as text, row error) for every data row of the first sheet with a visible cell.
+
+    python-calamine's `iter_rows` starts at sheet row 1 but at the first used column; padding the
+    cells back to column A lines them up with the header `inspect_file` read from the sheet XML.
+    """
+    sheet = open_first_sheet(path)
+    width = len(fmt.header)
+    first_column = sheet.start[1] if sheet.start else 0
+    padding = [""] * first_column
+    too_long = f"row has more cells than the header ({width})"
+    for number, row in enumerate(sheet.iter_rows(), start=1):
+        if number <= fmt.header_row:
+            continue
+        cells = [value if type(value) is str else cell_text(value) for value in row]
+        if not any(cells):
+            continue
+        if padding:
+            cells = padding + cells
+        error = ""
+        if len(cells) > width:
+            error = too_long if any(cells[width:]) else ""
+            cells = cells[:width]
+        elif len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        yield number, cells, error
+
+
+def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+    error_file = is_error_file(fmt.header)
+    columns = fmt.columns
+    numbers: list[int] = []
+    batch: list[list[str]] = []
+    errors: list[str] = []
+    skipped = 0
+
+    def frame() -> pd.DataFrame:
+        data = pd.DataFrame(batch, columns=columns, index=pd.Index(numbers), dtype=str)
+        data[ROW_ERROR] = pd.Series(errors, index=data.index, dtype=str)
+        return _undo_error_file(data, fmt) if error_file else data
+
+    for number, cells, error in _xlsx_rows(path, fmt):
+        if skipped < skip_rows:
+            skipped += 1
+            continue
+        numbers.append(number)
+        batch.append(cells)
+        errors.append(error)
+        if len(batch) >= chunk_size:
+            yield frame()
+            numbers, batch, errors = [], [], []
+    if batch:
+        yield frame()
+
+
+def iter_chunks(
+    path: str | os.PathLike, fmt: FileFormat, *, chunk_size: int = 50_000, skip_rows: int = 0
+) -> Iterator[pd.DataFrame]:
+    """Yield the data rows (header excluded) as DataFrames of str; see the module docstring for the shape."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    if fmt.kind == "xlsx":
+        return _iter_xlsx(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+    return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+
+
+def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
+    """The number of data rows `iter_chunks` yields (header excluded), without building them."""
+    if fmt.kind == "xlsx":
+        return count_shown_rows(path, after_row=fmt.header_row)
+    total = 0
+    with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
+        while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
+            total += len(raw)
+    return max(total - fmt.header_row, 0)  # the file's own header (and "sep=" line)

@@ -1,0 +1,85 @@
+import json
+
+import phonenumbers
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from accounts.serializers import UserShortSerializer
+from companies.serializers import CompanyShortSerializer
+
+from .models import ImportFile
+
+
+def _download_url(request, import_file: ImportFile, kind: str) -> str:
+    return reverse(
+        "import-file-download", kwargs={"import_code": import_file.import_code, "kind": kind}, request=request
+    )
+
+
+class ImportFileSerializer(serializers.ModelSerializer):
+    """The contract's import_file object. File URLs point at the authenticated download endpoint."""
+
+    status_name = serializers.SerializerMethodField()
+    error_file = serializers.SerializerMethodField()
+    original_file = serializers.SerializerMethodField()
+    imported_by = UserShortSerializer(read_only=True, allow_null=True)
+    company = CompanyShortSerializer(read_only=True)
+    success_rate = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = ImportFile
+        fields = [
+            "id", "import_code", "status", "total_records", "processed_records", "failed_records",
+            "status_name", "started_at", "finished_at", "error_file", "original_file", "imported_by",
+            "success_rate", "company", "error_message",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_status_name(self, import_file) -> str:
+        return import_file.get_status_display()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_error_file(self, import_file) -> str | None:
+        return _download_url(self.context.get("request"), import_file, "error_file") if import_file.error_file else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_original_file(self, import_file) -> str | None:
+        if not import_file.original_file:
+            return None
+        return _download_url(self.context.get("request"), import_file, "original_file")
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    """Endpoint 33's multipart body (company_id is resolved by the view: 404/403 before anything else)."""
+
+    file = serializers.FileField(allow_empty_file=True)
+    company_id = serializers.IntegerField()
+    campaign_id = serializers.IntegerField(required=False, allow_null=True)
+    stage_id = serializers.IntegerField(required=False, allow_null=True)
+    on_duplicate = serializers.ChoiceField(choices=["skip", "update"], default="skip")
+    mapping = serializers.CharField(
+        required=False, allow_blank=True, help_text='JSON object: file column → lead field, e.g. {"Correo": "email"}'
+    )
+    default_country = serializers.CharField(
+        required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2 region for phones without a country code"
+    )
+
+    def validate_mapping(self, value: str) -> dict:
+        if not value:
+            return {}
+        try:
+            mapping = json.loads(value)
+        except ValueError:
+            raise serializers.ValidationError("Must be a JSON object of file column → lead field.") from None
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise serializers.ValidationError("Must be a JSON object of file column → lead field.")
+        return mapping
+
+    def validate_default_country(self, value: str) -> str:
+        value = value.strip().upper()
+        if value and value not in phonenumbers.SUPPORTED_REGIONS:
+            raise serializers.ValidationError("Must be an ISO 3166-1 alpha-2 country code.")
+        return value

@@ -1,0 +1,170 @@
+"""Import state changes: create (the upload check), process, cancel, retry.
+
+The API, the admin, the `import_leads` command and the Celery task all come through here.
+"""
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+
+from billing.selectors import max_leads_per_import
+from campaigns.models import Campaign, Stage
+from leadsy.api.errors import Conflict
+
+from . import pipeline
+from .headers import plan_columns
+from .inspection import UploadRejected, inspect_file
+from .models import ImportFile
+from .reader import count_rows
+
+Status = ImportFile.Status
+ON_DUPLICATE_CHOICES = ("skip", "update")
+
+
+def _local_path(file, folder: str) -> str:
+    """A path on disk for the upload: Django's spooled temp file when there is one, else a copy."""
+    if isinstance(file, str | os.PathLike):
+        return os.fspath(file)
+    if hasattr(file, "temporary_file_path"):
+        return file.temporary_file_path()
+    path = os.path.join(folder, "upload")
+    file.seek(0)
+    with open(path, "wb") as target:
+        for chunk in file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1024 * 1024), b""):
+            target.write(chunk)
+    return path
+
+
+def _clean_options(*, company, options: dict) -> tuple[dict, Campaign | None, Stage | None]:
+    options = dict(options or {})
+    campaign = stage = None
+    campaign_id = options.pop("campaign_id", None)
+    stage_id = options.pop("stage_id", None)
+    if campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=campaign_id, company=company).first()
+        if campaign is None:
+            raise ValidationError({"campaign_id": ["No such campaign in this company."]})
+    if stage_id is not None:
+        stage = Stage.objects.filter(pk=stage_id).first()
+        if stage is None:
+            raise ValidationError({"stage_id": ["No such stage."]})
+    on_duplicate = options.get("on_duplicate") or "skip"
+    if on_duplicate not in ON_DUPLICATE_CHOICES:
+        raise ValidationError({"on_duplicate": ["Must be skip or update."]})
+    options["on_duplicate"] = on_duplicate
+    if options.get("default_country"):
+        options["default_country"] = str(options["default_country"]).upper()
+    return options, campaign, stage
+
+
+def import_file_create(*, user, company, file, name: str, options: dict, enqueue: bool = True) -> ImportFile:
+    """Check the file synchronously (type, size, encoding, header, row limits), store it privately and
+    create the `pending` import; queue processing once the transaction commits.
+
+    `file`: an uploaded/Django File or a local path. `options`: on_duplicate, mapping, default_country,
+    and optionally campaign_id / stage_id (validated here). Raises UploadRejected (413/422) or
+    ValidationError; nothing is stored then.
+    """
+    options, campaign, stage = _clean_options(company=company, options=options)
+    name = Path(str(name or getattr(file, "name", "") or "leads")).name[:255]
+    with tempfile.TemporaryDirectory(prefix="leadsy-upload-") as folder:
+        path = _local_path(file, folder)
+        fmt = inspect_file(path, name=name)
+        plan_columns(fmt.header, mapping=options.get("mapping") or None)
+        rows = count_rows(path, fmt)
+        _check_row_limits(company=company, rows=rows)
+        import_file = ImportFile(
+            company=company,
+            imported_by=user,
+            campaign=campaign,
+            stage=stage,
+            original_name=name,
+            options=options,
+            file_format=fmt.to_dict(),
+        )
+        extension = "xlsx" if fmt.kind == "xlsx" else "csv"
+        with open(path, "rb") as handle:
+            # A generated key: the user's file name never becomes a storage path.
+            import_file.original_file.save(f"{import_file.import_code}.{extension}", File(handle), save=False)
+    try:
+        with transaction.atomic():
+            import_file.save()
+            if enqueue:
+                _enqueue_on_commit(import_file.pk)
+    except BaseException:
+        import_file.original_file.delete(save=False)
+        raise
+    return import_file
+
+
+def _check_row_limits(*, company, rows: int) -> None:
+    if rows == 0:
+        raise UploadRejected("The file has a header but no data rows.", field="file", status_code=422)
+    max_rows = getattr(settings, "IMPORT_MAX_ROWS", 1_048_576)
+    if rows > max_rows:
+        raise UploadRejected(
+            f"The file has {rows:,} data rows; at most {max_rows:,} are accepted.", field="file", status_code=422
+        )
+    plan_limit = max_leads_per_import(company=company)
+    if plan_limit is not None and rows > plan_limit:
+        raise UploadRejected(
+            f"The file has {rows:,} data rows; the company's plan allows {plan_limit:,} leads per import.",
+            field="file",
+            status_code=422,
+        )
+
+
+def _enqueue_on_commit(import_file_id: int) -> None:
+    from .tasks import process_import
+
+    # robust: a broker outage must not turn a stored upload into a 500; the reaper re-queues it later.
+    transaction.on_commit(lambda: process_import.delay(import_file_id), robust=True)
+
+
+def import_file_process(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = None) -> ImportFile:
+    """Run the whole pipeline in this process (the Celery task and the command line both call this)."""
+    return pipeline.run(import_file_id=import_file_id, progress=progress)
+
+
+@transaction.atomic
+def import_file_cancel(*, import_file: ImportFile) -> ImportFile:
+    """Stop an import: the runner sees it before its next chunk commit. 409 once it has finished."""
+    locked = ImportFile.objects.select_for_update().get(pk=import_file.pk)
+    if locked.is_finished:
+        raise Conflict("This import has already finished.")
+    locked.status = Status.CANCELLED
+    locked.finished_at = timezone.now()
+    locked.lease_owner = ""
+    locked.lease_expires_at = None
+    locked.save(update_fields=["status", "finished_at", "lease_owner", "lease_expires_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def import_file_retry(*, import_file: ImportFile) -> ImportFile:
+    """Start a failed or cancelled import again from its first row (rows it already imported now
+    count as duplicates). 409 for any other status."""
+    locked = ImportFile.objects.select_for_update().get(pk=import_file.pk)
+    if locked.status not in (Status.FAILED, Status.CANCELLED):
+        raise Conflict("Only a failed or cancelled import can be retried.")
+    if locked.error_file:
+        locked.error_file.delete(save=False)
+    pipeline.delete_error_parts(locked)
+    locked.status = Status.PENDING
+    locked.total_records = locked.processed_records = locked.failed_records = locked.checkpoint_rows = 0
+    locked.error_message = None
+    locked.error_file = ""
+    locked.started_at = locked.finished_at = None
+    locked.lease_owner = ""
+    locked.lease_expires_at = locked.heartbeat_at = None
+    locked.attempts = 0
+    locked.save()
+    _enqueue_on_commit(locked.pk)
+    return locked

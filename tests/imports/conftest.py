@@ -1,0 +1,38 @@
+import pytest
+
+from imports.leadgen import write_csv
+
+
+@pytest.fixture(autouse=True)
+def private_root(request, settings, tmp_path):
+    """Import files of each test in their own folder, so a test can see that nothing was stored.
+    Tests with a worker process keep the configured folder: the worker reads the files there too."""
+    if {"celery_worker", "worker_storage"} & set(request.fixturenames):
+        return None
+    root = tmp_path / "private"
+    root.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "leadsy.storage.PrivateFileSystemStorage", "OPTIONS": {"location": str(root)}},
+    }
+    return root
+
+
+@pytest.fixture
+def worker_storage():
+    """For tests that start their own worker processes: keep the configured private storage."""
+
+
+def stored_files(root) -> list:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+@pytest.fixture
+def lead_csv(tmp_path):
+    """`lead_csv(rows)`: a generated lead file and its expected counts."""
+
+    def make(rows: int, name: str = "leads.csv", **options):
+        path = tmp_path / name
+        return path, write_csv(path, rows, **options)
+
+    return make

@@ -1,0 +1,218 @@
+"""End to end with real Celery worker processes: upload, poll, kill -9, concurrent imports."""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import Lower
+
+from campaigns.models import Lead
+from imports.models import ImportFile
+from imports.services import import_file_create, import_file_process
+from imports.tasks import process_import, reap_expired_leases
+from tests.conftest import ROOT, _database_url_for_worker, wait_for
+
+Status = ImportFile.Status
+URL = "/api/v1/import"
+
+
+def no_duplicate_leads(company) -> bool:
+    leads = Lead.objects.filter(company=company)
+    by_email = leads.exclude(email=None).values(key=Lower("email")).annotate(n=Count("id")).filter(n__gt=1)
+    by_phone = leads.exclude(phone=None).values("phone").annotate(n=Count("id")).filter(n__gt=1)
+    return not by_email.exists() and not by_phone.exists()
+
+
+def finished(import_file_id):
+    import_file = ImportFile.objects.get(pk=import_file_id)
+    return import_file if import_file.is_finished else None
+
+
+def assert_exact(import_file, company, expected, *, leads=None):
+    assert import_file.status == Status.COMPLETED, import_file.error_message
+    assert (import_file.total_records, import_file.processed_records, import_file.failed_records) == (
+        expected.rows,
+        expected.rows,
+        expected.failed,
+    )
+    assert Lead.objects.filter(company=company).count() == (expected.imported if leads is None else leads)
+    assert no_duplicate_leads(company)
+    with import_file.error_file.open("rb") as handle:
+        assert len(handle.read().decode("utf-8-sig").splitlines()) == 1 + import_file.failed_records
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_poll_completed_then_reimport_all_duplicates(celery_worker, owner, client_for, lead_csv):
+    path, expected = lead_csv(3000)
+    client = client_for(owner)
+
+    def upload():
+        with open(path, "rb") as handle:
+            response = client.post(URL, {"company_id": owner.company.id, "file": handle}, format="multipart")
+        assert response.status_code == 202, response.json()
+        return response.json()["import_file"]
+
+    first = upload()
+    assert first["status_name"] == "pending"
+    body = wait_for(lambda: _completed(client, first["import_code"]), timeout=90)
+    assert (body["total_records"], body["processed_records"], body["failed_records"]) == (
+        expected.rows,
+        expected.rows,
+        expected.failed,
+    )
+    assert Lead.objects.filter(company=owner.company).count() == expected.imported
+
+    second = upload()
+    again = wait_for(lambda: _completed(client, second["import_code"]), timeout=90)
+    assert (again["processed_records"], again["failed_records"]) == (expected.rows, expected.rows)
+    assert Lead.objects.filter(company=owner.company).count() == expected.imported
+    errors = client.get(again["error_file"])
+    assert errors.status_code == 200
+
+
+def _completed(client, code):
+    body = client.get(f"{URL}/{code}").json()["import_file"]
+    if body["status"] in (2, 3, 4):
+        assert body["status"] == 2, body
+        return body
+    return None
+
+
+def start_worker(queues: str, env_extra: dict) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url_for_worker(),
+        "PYTHONUNBUFFERED": "1",
+        **env_extra,
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "leadsy", "worker", "-Q", queues,
+        "--concurrency", "1", "--loglevel", "INFO", "-n", f"kill-{uuid.uuid4().hex[:8]}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    # Its own process group, so that kill -9 takes the main process and its pool child together.
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+
+
+def _started(import_file_id) -> bool:
+    import_file = ImportFile.objects.get(pk=import_file_id)
+    assert import_file.status in (Status.PENDING, Status.PROCESSING), import_file.error_message
+    return import_file.processed_records > 0
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_whole_worker_sigkill_mid_import_then_recovery_gives_exact_counts(owner, lead_csv, worker_storage):
+    from django.conf import settings as django_settings
+
+    path, expected = lead_csv(20_000)
+    import_file = import_file_create(
+        user=owner, company=owner.company, file=str(path), name=path.name, options={}, enqueue=False
+    )
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    env = {"IMPORT_CHUNK_SIZE": "500", "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL}
+    first = start_worker(queue, env)
+    second = None
+    try:
+        process_import.apply_async(args=[import_file.pk], queue=queue)
+        wait_for(lambda: _started(import_file.pk), timeout=90, interval=0.05)
+        kill_group(first)
+        killed = ImportFile.objects.get(pk=import_file.pk)
+        assert killed.status == Status.PROCESSING and 0 < killed.processed_records < expected.rows
+        assert Lead.objects.filter(company=owner.company).count() < expected.imported
+
+        second = start_worker(f"celery,{queue}", env)
+        # The beat's reaper: the lease holder is a dead process on this host, so it need not wait for expiry
+        # (the pool child may take a moment to finish dying after its group was killed).
+        wait_for(lambda: reap_expired_leases() == [import_file.pk], timeout=15)
+        done = wait_for(lambda: finished(import_file.pk), timeout=120)
+        assert done.attempts == 2
+        assert_exact(done, owner.company, expected)
+    finally:
+        kill_group(first)
+        if second is not None:
+            kill_group(second)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_imports_of_overlapping_files_never_duplicate(owner, tmp_path, settings):
+    settings.IMPORT_CHUNK_SIZE = 200
+    lines = ["email,phone"]
+    a_lines = [f"lead{i}@example.com,6{i:08d}" for i in range(0, 1500)]
+    b_lines = [f"LEAD{i}@example.com,6{i:08d}" for i in range(500, 2000)]
+    paths = []
+    for name, rows in (("a.csv", a_lines), ("b.csv", b_lines)):
+        path = tmp_path / name
+        path.write_text("\n".join(lines + rows) + "\n")
+        paths.append(path)
+    imports = [
+        import_file_create(user=owner, company=owner.company, file=str(p), name=p.name, options={}, enqueue=False)
+        for p in paths
+    ]
+    errors = []
+
+    def run(import_file):
+        try:
+            import_file_process(import_file_id=import_file.pk)
+        except BaseException as error:  # surfaced in the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(import_file,)) for import_file in imports]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    results = [ImportFile.objects.get(pk=import_file.pk) for import_file in imports]
+    assert [r.status for r in results] == [Status.COMPLETED, Status.COMPLETED], [r.error_message for r in results]
+    assert Lead.objects.filter(company=owner.company).count() == 2000
+    assert no_duplicate_leads(owner.company)
+    # Every overlapping row was imported by exactly one of the two.
+    assert sum(r.failed_records for r in results) == 1000
+    assert sum(r.processed_records - r.failed_records for r in results) == 2000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_import_run_twice_at_once_is_processed_once(owner, lead_csv, settings):
+    settings.IMPORT_CHUNK_SIZE = 200
+    path, expected = lead_csv(2000)
+    import_file = import_file_create(
+        user=owner, company=owner.company, file=str(path), name=path.name, options={}, enqueue=False
+    )
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait()
+            import_file_process(import_file_id=import_file.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    done = ImportFile.objects.get(pk=import_file.pk)
+    assert done.attempts == 1
+    assert_exact(done, owner.company, expected)
