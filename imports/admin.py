@@ -1,1 +1,110 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+from rest_framework.exceptions import APIException
+
+from .models import ImportFile
+from .services import import_file_cancel, import_file_retry
+
+STATUS_COLOURS = {
+    ImportFile.Status.PENDING: "#6c757d",
+    ImportFile.Status.PROCESSING: "#0d6efd",
+    ImportFile.Status.COMPLETED: "#198754",
+    ImportFile.Status.FAILED: "#dc3545",
+    ImportFile.Status.CANCELLED: "#adb5bd",
+}
+
+
+@admin.register(ImportFile)
+class ImportFileAdmin(admin.ModelAdmin):
+    list_display = [
+        "import_code", "original_name", "company", "imported_by", "status_badge", "progress",
+        "total_records", "processed_records", "failed_records", "created_at",
+    ]  # fmt: skip
+    list_filter = ["status", "company", "imported_by", "created_at"]
+    search_fields = ["import_code", "original_name", "company__name", "imported_by__email"]
+    list_select_related = ["company", "imported_by"]
+    date_hierarchy = "created_at"
+    actions = ["retry_imports", "cancel_imports"]
+    readonly_fields = [
+        "import_code", "company", "imported_by", "campaign", "stage", "status", "original_name",
+        "original_file_link", "error_file_link", "options", "total_records", "processed_records",
+        "failed_records", "error_message", "file_format", "checkpoint_rows", "lease_owner", "lease_expires_at",
+        "heartbeat_at", "attempts", "started_at", "finished_at", "created_at", "updated_at",
+    ]  # fmt: skip
+    exclude = ["original_file", "error_file"]
+
+    def has_add_permission(self, request):
+        return False  # imports start from the API or `manage.py import_leads`, which validate the file
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span style="color:#fff;background:{};padding:1px 6px;border-radius:8px">{}</span>',
+            STATUS_COLOURS[obj.status],
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="progress")
+    def progress(self, obj):
+        total = obj.total_records or 0
+        done = min(obj.processed_records, total) if total else 0
+        percent = round(100 * done / total) if total else (100 if obj.status == ImportFile.Status.COMPLETED else 0)
+        return format_html(
+            '<progress value="{}" max="100" title="{} of {} rows">{}%</progress> {}%',
+            percent, done, total, percent, percent,
+        )  # fmt: skip
+
+    def _file_link(self, obj, kind):
+        if not getattr(obj, kind):
+            return "—"
+        url = reverse("admin:imports_importfile_download", args=[obj.pk, kind])
+        return format_html('<a href="{}">download</a>', url)
+
+    @admin.display(description="original file")
+    def original_file_link(self, obj):
+        return self._file_link(obj, "original_file")
+
+    @admin.display(description="error file")
+    def error_file_link(self, obj):
+        return self._file_link(obj, "error_file")
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.download_view)
+        route = path("<int:pk>/download/<str:kind>/", download, name="imports_importfile_download")
+        return [route, *super().get_urls()]
+
+    def download_view(self, request, pk, kind):
+        """Import files are private: staff download them through the admin, never from a public URL."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if kind not in ("original_file", "error_file"):
+            raise Http404
+        import_file = get_object_or_404(ImportFile, pk=pk)
+        field = getattr(import_file, kind)
+        if not field:
+            raise Http404
+        name = import_file.original_name if kind == "original_file" else f"{import_file.import_code}-errors.csv"
+        return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+
+    def _apply(self, request, queryset, action, verb):
+        done = 0
+        for import_file in queryset:
+            try:
+                action(import_file=import_file)
+                done += 1
+            except APIException as error:
+                self.message_user(request, f"{import_file.import_code}: {error.detail}", messages.WARNING)
+        if done:
+            self.message_user(request, f"{done} import(s) {verb}.", messages.SUCCESS)
+
+    @admin.action(description="Retry selected imports (failed or cancelled)")
+    def retry_imports(self, request, queryset):
+        self._apply(request, queryset, import_file_retry, "queued again")
+
+    @admin.action(description="Cancel selected imports")
+    def cancel_imports(self, request, queryset):
+        self._apply(request, queryset, import_file_cancel, "cancelled")
