@@ -301,6 +301,52 @@ ROUTES += [
     ),
 ]
 
+# imports (issue 6)
+IMPORT_CSV = b"Email,Phone\nana@example.com,612000001\n"
+
+
+def _import(w):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.services import import_file_create
+
+    upload = SimpleUploadedFile("leads.csv", IMPORT_CSV)
+    owner = w.members["owner"]
+    return import_file_create(user=owner, company=w.company, file=upload, name="leads.csv", options={}, enqueue=False)
+
+
+def _upload(c, w):
+    import io
+
+    body = io.BytesIO(IMPORT_CSV)
+    body.name = "leads.csv"
+    return c.post("/api/v1/import", {"company_id": w.company.id, "file": body}, format="multipart")
+
+
+ROUTES += [
+    Row("import-list", "GET", "imports.view", 200, lambda c, w: c.get(f"/api/v1/import?company_id={w.company.id}")),
+    Row("import-list", "POST", "imports.manage", 202, _upload),
+    Row(
+        "import-detail", "GET", "imports.view", 200, lambda c, w: c.get(f"/api/v1/import/{w.obj.import_code}"), _import
+    ),
+    Row(
+        "import-cancel",
+        "POST",
+        "imports.manage",
+        200,
+        lambda c, w: c.post(f"/api/v1/import/{w.obj.import_code}/cancel"),
+        _import,
+    ),
+    Row(
+        "import-file-download",
+        "GET",
+        "imports.view",
+        200,
+        lambda c, w: c.get(f"/api/v1/import/{w.obj.import_code}/original_file"),
+        _import,
+    ),
+]
+
 # Routes that act in no company, each with the reason.
 UNSCOPED = {
     "health": "public liveness probe",
@@ -320,6 +366,7 @@ UNSCOPED = {
     "user-reset-password-confirm": "public: by emailed uid and token",
     "legal-term-current": "public reference data (terms)",
     "legal-term-detail": "public reference data (terms)",
+    "import-template": "the accepted header row (reference data)",
 }
 
 

@@ -23,6 +23,16 @@ def worker_storage():
     """For tests that start their own worker processes: keep the configured private storage."""
 
 
+@pytest.fixture
+def owner(owner):
+    """The owner of a company on the Business plan: the tests' files go past the Free plan's 1,000 rows."""
+    from billing.services import membership_attach
+    from tests.factories import membership
+
+    membership_attach(company=owner.company, membership=membership("Business"))
+    return owner
+
+
 def stored_files(root) -> list:
     return [path for path in root.rglob("*") if path.is_file()]
 

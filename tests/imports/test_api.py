@@ -176,3 +176,18 @@ def test_template(owner, client_for):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert response.content.decode("utf-8-sig").strip() == ",".join(TEMPLATE_HEADER)
     assert client_for(owner).get(f"{URL}/template/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_rows_beyond_the_plan_are_refused_at_upload(owner, client_for, private_root, lead_csv):
+    from billing.services import membership_attach
+    from tests.factories import membership
+
+    membership_attach(company=owner.company, membership=membership("Free"))
+    path, _ = lead_csv(1001)
+    response = upload(client_for(owner), owner.company.id, path.read_bytes())
+    assert response.status_code == 422
+    assert response.json()["errors"]["file"] == [
+        "The file has 1,001 data rows; the company's plan allows 1,000 leads per import."
+    ]
+    assert ImportFile.objects.count() == 0 and stored_files(private_root) == []

@@ -1,10 +1,5 @@
 """End to end with real Celery worker processes: upload, poll, kill -9, concurrent imports."""
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import threading
 import uuid
 
@@ -17,7 +12,7 @@ from campaigns.models import Lead
 from imports.models import ImportFile
 from imports.services import import_file_create, import_file_process
 from imports.tasks import process_import, reap_expired_leases
-from tests.conftest import ROOT, _database_url_for_worker, wait_for
+from tests.conftest import wait_for
 
 Status = ImportFile.Status
 URL = "/api/v1/import"
@@ -85,67 +80,55 @@ def _completed(client, code):
     return None
 
 
-def start_worker(queues: str, env_extra: dict) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url_for_worker(),
-        "PYTHONUNBUFFERED": "1",
-        **env_extra,
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "leadsy", "worker", "-Q", queues,
-        "--concurrency", "1", "--loglevel", "INFO", "-n", f"kill-{uuid.uuid4().hex[:8]}@%h",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    # Its own process group, so that kill -9 takes the main process and its pool child together.
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-
-
 def _started(import_file_id) -> bool:
     import_file = ImportFile.objects.get(pk=import_file_id)
     assert import_file.status in (Status.PENDING, Status.PROCESSING), import_file.error_message
     return import_file.processed_records > 0
 
 
-def kill_group(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(10)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_whole_worker_sigkill_mid_import_then_recovery_gives_exact_counts(owner, lead_csv, worker_storage):
-    from django.conf import settings as django_settings
-
-    path, expected = lead_csv(20_000)
+def _queued_import(owner, path, queue: str):
     import_file = import_file_create(
         user=owner, company=owner.company, file=str(path), name=path.name, options={}, enqueue=False
     )
-    queue = f"kill-{uuid.uuid4().hex[:8]}"
-    env = {"IMPORT_CHUNK_SIZE": "500", "CELERY_BROKER_URL": django_settings.CELERY_BROKER_URL}
-    first = start_worker(queue, env)
-    second = None
-    try:
-        process_import.apply_async(args=[import_file.pk], queue=queue)
-        wait_for(lambda: _started(import_file.pk), timeout=90, interval=0.05)
-        kill_group(first)
-        killed = ImportFile.objects.get(pk=import_file.pk)
-        assert killed.status == Status.PROCESSING and 0 < killed.processed_records < expected.rows
-        assert Lead.objects.filter(company=owner.company).count() < expected.imported
+    process_import.apply_async(args=[import_file.pk], queue=queue)
+    return import_file
 
-        second = start_worker(f"celery,{queue}", env)
-        # The beat's reaper: the lease holder is a dead process on this host, so it need not wait for expiry
-        # (the pool child may take a moment to finish dying after its group was killed).
-        wait_for(lambda: reap_expired_leases() == [import_file.pk], timeout=15)
-        done = wait_for(lambda: finished(import_file.pk), timeout=120)
-        assert done.attempts == 2
-        assert_exact(done, owner.company, expected)
-    finally:
-        kill_group(first)
-        if second is not None:
-            kill_group(second)
+
+@pytest.mark.django_db(transaction=True)
+def test_whole_worker_sigkill_mid_import_then_recovery_gives_exact_counts(
+    owner, lead_csv, worker_storage, worker_factory
+):
+    path, expected = lead_csv(20_000)
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    first = worker_factory(env={"IMPORT_CHUNK_SIZE": "500"}, extra_args=("-Q", queue))
+    import_file = _queued_import(owner, path, queue)
+    wait_for(lambda: _started(import_file.pk), timeout=90, interval=0.05)
+    first.kill_hard()
+    killed = ImportFile.objects.get(pk=import_file.pk)
+    assert killed.status == Status.PROCESSING and 0 < killed.processed_records < expected.rows
+    assert Lead.objects.filter(company=owner.company).count() < expected.imported
+
+    worker_factory(env={"IMPORT_CHUNK_SIZE": "500"}, extra_args=("-Q", f"celery,{queue}"))
+    # The beat's reaper: the lease holder is a dead process on this host, so it need not wait for expiry.
+    assert reap_expired_leases() == [import_file.pk]
+    done = wait_for(lambda: finished(import_file.pk), timeout=120)
+    assert done.attempts == 2
+    assert_exact(done, owner.company, expected)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_sigkill_mid_import_resumes_at_once(owner, lead_csv, worker_storage, worker_factory):
+    path, expected = lead_csv(20_000)
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    worker = worker_factory(env={"IMPORT_CHUNK_SIZE": "500"}, extra_args=("-Q", queue))
+    import_file = _queued_import(owner, path, queue)
+    wait_for(lambda: _started(import_file.pk), timeout=90, interval=0.05)
+    worker.kill_child()
+    # The task is redelivered (acks late, reject on worker lost) to a new pool child, which takes over
+    # the dead child's lease without waiting for it to expire.
+    done = wait_for(lambda: finished(import_file.pk), timeout=60)
+    assert done.attempts == 2
+    assert_exact(done, owner.company, expected)
 
 
 @pytest.mark.django_db(transaction=True)
