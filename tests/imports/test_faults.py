@@ -10,7 +10,9 @@ PostgreSQL and Redis only: SQLite has no connections to terminate and the filesy
 server to restart. They run in the CI's PostgreSQL pass.
 """
 
+import os
 import shutil
+import signal
 
 import pytest
 from django.conf import settings
@@ -230,3 +232,44 @@ def test_stuck_imports_are_failed_or_queued_again_by_the_periodic_task(start, ow
     done = wait_for(lambda: completed(resumable.pk), timeout=60)
     assert done.attempts == 2
     assert_exact(done, other_owner.company, other_expected)
+
+
+def test_an_import_whose_runner_keeps_dying_fails_after_the_attempt_limit(
+    broker, worker_factory, worker_storage, owner, lead_csv
+):
+    """R24, the out-of-memory loop: a file that gets the pool child killed every time (here: SIGKILL
+    of the lease holder, as the kernel's OOM killer would) is redelivered at once after each death
+    (acks late, reject on worker lost), but not forever: once it has used up IMPORT_MAX_ATTEMPTS it
+    ends `failed` with a message, and the worker serves the next import."""
+    worker = worker_factory(broker_url=broker.url(0), env={**WORKER_ENV, "IMPORT_MAX_ATTEMPTS": "3"})
+    path, _ = lead_csv(20_000)
+    crashing = create(owner, path)
+    enqueue(broker, crashing)
+    for attempt in (1, 2, 3):
+        running = wait_for(
+            lambda n=attempt: (
+                ImportFile.objects.filter(pk=crashing.pk, attempts=n, processed_records__gt=0)
+                .exclude(lease_owner="")
+                .first()
+            ),
+            timeout=60,
+            interval=0.05,
+        )
+        os.kill(int(running.lease_owner.rsplit(":", 2)[1]), signal.SIGKILL)
+
+    failed = wait_for(lambda: finished(crashing.pk), timeout=60)
+    assert failed.status == Status.FAILED, (failed.status, failed.attempts)
+    assert failed.attempts == 3
+    assert "after 3 attempts" in failed.error_message
+    leads = Lead.objects.filter(company=owner.company).count()
+    assert leads == failed.processed_records - failed.failed_records
+    assert no_duplicate_leads(owner.company)
+    with failed.error_file.open("rb") as handle:  # the rows that failed in the chunks it committed
+        assert len(handle.read().decode("utf-8-sig").splitlines()) == 1 + failed.failed_records
+
+    other_owner = company_owner()
+    good_path, good_expected = lead_csv(2_000, name="good.csv")
+    good = create(other_owner, good_path)
+    enqueue(broker, good)
+    assert_exact(wait_for(lambda: completed(good.pk), timeout=60), other_owner.company, good_expected)
+    assert worker.poll() is None
