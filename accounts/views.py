@@ -12,6 +12,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from companies.access import company_get_for_user
+from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
 from leadsy.api.throttles import UserThrottle
@@ -51,12 +52,6 @@ from .throttles import (
 
 USER_ENVELOPE = envelope("user", UserSerializer)
 TAGS = ["Users"]
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _user_response(request, user, status=200):
@@ -124,7 +119,7 @@ class UsersView(APIView):
         responses={201: USER_ENVELOPE, 401: ErrorSerializer, 403: ErrorSerializer},
     )
     def post(self, request):
-        data = _valid(UserCreateSerializer, request.data)
+        data = validated(UserCreateSerializer, request.data)
         user = services.user_create(
             first_name=data["first_name"],
             last_name=data["last_name"],
@@ -155,7 +150,7 @@ class UserDetailView(APIView):
     )
     def put(self, request, user_id: int):
         user = user_get_for_user(user=request.user, user_id=user_id)
-        data = _valid(UserUpdateSerializer, request.data)
+        data = validated(UserUpdateSerializer, request.data)
         user = services.user_update(user=user, updated_by=request.user, data=data)
         return _user_response(request, user)
 
@@ -168,7 +163,7 @@ class UserFindByEmailView(APIView):
         responses={200: USER_ENVELOPE},
     )
     def get(self, request):
-        email = _valid(FindByEmailSerializer, request.query_params)["email"]
+        email = validated(FindByEmailSerializer, request.query_params)["email"]
         user = user_find_by_email_for_user(user=request.user, email=email)
         return object_response("user", UserSerializer(user, context={"request": request}).data)
 
@@ -195,7 +190,7 @@ class LoginView(CredentialsView):
         responses={200: LoginResponseSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
-        data = _valid(LoginSerializer, request.data)
+        data = validated(LoginSerializer, request.data)
         user, refresh = services.login(request=request, email=data["email"], password=data["password"])
         user = with_primary_access(type(user).objects.filter(pk=user.pk)).get()
         body = {**services.tokens_body(refresh), "user": user}
@@ -213,7 +208,7 @@ class TokenRefreshView(CredentialsView):
         responses={200: TokensSerializer, 401: ErrorSerializer},
     )
     def post(self, request):
-        data = _valid(TokenRefreshInputSerializer, request.data)
+        data = validated(TokenRefreshInputSerializer, request.data)
         refresh = services.token_refresh(refresh_token=data["refresh_token"])
         return Response(TokensSerializer(services.tokens_body(refresh)).data)
 
@@ -243,7 +238,7 @@ class PasswordResetView(APIView):
         responses={200: MessageSerializer, 409: ErrorSerializer},
     )
     def post(self, request):
-        data = _valid(PasswordResetSerializer, request.data)
+        data = validated(PasswordResetSerializer, request.data)
         services.password_reset_request(email=data["email"])
         return Response({"message": "We have emailed you a link to choose a new password."})
 
@@ -261,7 +256,7 @@ class PasswordResetConfirmView(APIView):
         responses={200: MessageSerializer},
     )
     def post(self, request):
-        data = _valid(PasswordResetConfirmSerializer, request.data)
+        data = validated(PasswordResetConfirmSerializer, request.data)
         services.password_reset_confirm(uid=data["uid"], token=data["token"], password=data["password"])
         return Response({"message": "Your password has been set. You can log in now."})
 
@@ -278,7 +273,7 @@ class UserAvatarView(APIView):
         responses={200: USER_ENVELOPE},
     )
     def put(self, request):
-        data = _valid(AvatarSetSerializer, request.data)
+        data = validated(AvatarSetSerializer, request.data)
         user = _target_for_change(request, data.get("user_id"))
         user = services.user_avatar_set(user=user, avatar_base64=data["avatar_base64"])
         return _user_response(request, user)
@@ -291,7 +286,7 @@ class UserAvatarView(APIView):
         responses={200: USER_ENVELOPE},
     )
     def delete(self, request):
-        data = _valid(AvatarDeleteSerializer, {**request.query_params.dict(), **_body_dict(request)})
+        data = validated(AvatarDeleteSerializer, {**request.query_params.dict(), **_body_dict(request)})
         user = _target_for_change(request, data.get("user_id"))
         user = services.user_avatar_delete(user=user)
         return _user_response(request, user)
@@ -332,7 +327,7 @@ class UserTermsView(APIView):
     )
     def put(self, request, user_id: int):
         user = _self_only(request, user_id)
-        data = _valid(TermsAcceptSerializer, request.data)
+        data = validated(TermsAcceptSerializer, request.data)
         terms_accept(
             user=user,
             legal_term_id=data["legal_term_id"],

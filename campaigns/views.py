@@ -3,6 +3,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from companies.access import company_get_for_user
+from leadsy.api.input import validated, validated_query
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
 
@@ -24,19 +25,6 @@ CAMPAIGN = envelope("campaign", CampaignSerializer)
 QUESTION = envelope("question", QuestionSerializer)
 LEAD = envelope("lead", LeadSerializer)
 QUESTIONS = list_envelope("questions", QuestionSerializer)
-
-
-def _query(serializer_class, request) -> dict:
-    # An empty filter (`?stage_id=`) means no filter, as web forms send it.
-    serializer = serializer_class(data={key: value for key, value in request.query_params.items() if value != ""})
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _body(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class StageListView(APIView):
@@ -61,7 +49,7 @@ class CompanyCampaignsView(APIView):
     )
     def get(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="campaigns.view")
-        params = _query(CampaignListParamsSerializer, request)
+        params = validated_query(CampaignListParamsSerializer, request)
         campaigns = selectors.campaign_list(company=company, status=params.get("status"))
         return paginated_response(request, campaigns, CampaignSerializer, key="campaigns")
 
@@ -73,7 +61,7 @@ class CompanyCampaignsView(APIView):
     )
     def post(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="campaigns.manage")
-        campaign = services.campaign_create(company=company, **_body(CampaignCreateSerializer, request))
+        campaign = services.campaign_create(company=company, **validated(CampaignCreateSerializer, request.data))
         return object_response("campaign", CampaignSerializer(campaign).data, status=201)
 
 
@@ -112,7 +100,7 @@ class CampaignQuestionsView(APIView):
         campaign = selectors.campaign_get_for_user(
             user=request.user, campaign_id=campaign_id, permission="campaigns.manage"
         )
-        data = _body(QuestionCreateSerializer, request)
+        data = validated(QuestionCreateSerializer, request.data)
         question = services.question_create(campaign=campaign, options=data.pop("options_attributes"), **data)
         question = selectors.question_get_for_user(user=request.user, question_id=question.pk)
         return object_response("question", QuestionSerializer(question).data, status=201)
@@ -137,7 +125,7 @@ class CampaignQuestionOptionsView(APIView):
         campaign = selectors.campaign_get_for_user(
             user=request.user, campaign_id=campaign_id, permission="campaigns.manage"
         )
-        data = _body(QuestionOptionsBulkUpdateSerializer, request)
+        data = validated(QuestionOptionsBulkUpdateSerializer, request.data)
         services.question_options_bulk_update(campaign=campaign, questions=data["questions"])
         questions = list(selectors.question_list(campaign=campaign))
         total = len(questions)
@@ -166,7 +154,7 @@ class CompanyLeadsView(APIView):
     )
     def get(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="leads.view")
-        leads = selectors.lead_list(company=company, **_query(LeadListParamsSerializer, request))
+        leads = selectors.lead_list(company=company, **validated_query(LeadListParamsSerializer, request))
         return paginated_response(request, leads, LeadSerializer, key="leads")
 
 

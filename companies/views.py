@@ -5,6 +5,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from accounts.serializers import UserSerializer
+from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
 from leadsy.api.throttles import IPThrottle
@@ -29,12 +30,6 @@ from .serializers import (
     UserAccessSerializer,
 )
 from .user_serializers import CompanyUserSerializer, InvitationSerializer
-
-
-def _valid(serializer_class, data, **kwargs):
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _text_param(request, name: str, limit: int = 200) -> str:
@@ -73,7 +68,7 @@ class CompanyAvatarView(APIView):
         responses={200: COMPANY},
     )
     def put(self, request):
-        data = _valid(CompanyAvatarSerializer, request.data)
+        data = validated(CompanyAvatarSerializer, request.data)
         company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="company.manage")
         image = verified_image_file(base64_data=data["avatar_base64"], field="avatar_base64")
         company = services.company_avatar_set(company=company, image=image)
@@ -116,7 +111,7 @@ class CompanyListView(APIView):
         responses={201: COMPANY},
     )
     def post(self, request):
-        data = _valid(CompanyCreateSerializer, request.data)
+        data = validated(CompanyCreateSerializer, request.data)
         parent = None
         if data.get("parent_company_id") is not None:
             parent = companies_visible_to(request.user).filter(pk=as_id(data["parent_company_id"])).first()
@@ -161,7 +156,7 @@ class CompanyCyclesView(APIView):
     )
     def put(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
-        data = _valid(CyclesFlagSerializer, request.data)
+        data = validated(CyclesFlagSerializer, request.data)
         company = services.company_cycles_set(company=company, enabled=data["cycles_enabled"])
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
@@ -173,7 +168,7 @@ class CompanyCyclesView(APIView):
     )
     def post(self, request, company_id):
         company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
-        data = _valid(CycleCreateSerializer, request.data)
+        data = validated(CycleCreateSerializer, request.data)
         cycle = services.cycle_create(company=company, **data)
         return object_response("cycle", CycleSerializer(cycle).data, status=201)
 
@@ -230,7 +225,7 @@ class UserAccessListView(APIView):
     )
     def post(self, request, user_id):
         user = user_get_visible(viewer=request.user, user_id=user_id)
-        data = _valid(UserAccessCreateSerializer, request.data)
+        data = validated(UserAccessCreateSerializer, request.data)
         company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="users.manage")
         access = services.user_access_create(
             actor=request.user,
@@ -254,7 +249,7 @@ class UserAccessListView(APIView):
     )
     def put(self, request, user_id):
         user = user_get_visible(viewer=request.user, user_id=user_id)
-        data = _valid(UserAccessBulkSerializer, request.data)
+        data = validated(UserAccessBulkSerializer, request.data)
         services.user_accesses_update(actor=request.user, user=user, entries=data["user_accesses_attributes"])
         accesses = selectors.user_accesses_visible(viewer=request.user, user=user)
         return paginated_response(request, accesses, UserAccessSerializer, key="user_accesses")
@@ -297,7 +292,7 @@ class InvitationListView(APIView):
         responses={201: INVITATION},
     )
     def post(self, request):
-        data = _valid(InvitationCreateSerializer, request.data)
+        data = validated(InvitationCreateSerializer, request.data)
         company = company_get_for_user(
             user=request.user, company_id=data["company_id"], permission="invitations.manage"
         )
@@ -349,7 +344,7 @@ class InvitationAcceptView(APIView):
         },
     )
     def post(self, request, code):
-        data = _valid(InvitationAcceptSerializer, request.data)
+        data = validated(InvitationAcceptSerializer, request.data)
         actor = request.user if request.user.is_authenticated else None
         user = services.invitation_accept(code=_invitation_by_code(code).code, user=actor, **({} if actor else data))
         return object_response("user", UserSerializer(user, context={"request": request}).data)

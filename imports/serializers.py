@@ -59,7 +59,9 @@ class ImportUploadSerializer(serializers.Serializer):
     stage_id = serializers.IntegerField(required=False, allow_null=True)
     on_duplicate = serializers.ChoiceField(choices=["skip", "update"], default="skip")
     mapping = serializers.CharField(
-        required=False, allow_blank=True, help_text='JSON object: file column → lead field, e.g. {"Correo": "email"}'
+        required=False,
+        allow_blank=True,
+        help_text='JSON object: file column → lead field (null or "" ignores the column), e.g. {"Correo": "email"}',
     )
     default_country = serializers.CharField(
         required=False, allow_blank=True, help_text="ISO 3166-1 alpha-2 region for phones without a country code"
@@ -73,7 +75,7 @@ class ImportUploadSerializer(serializers.Serializer):
         except ValueError:
             raise serializers.ValidationError("Must be a JSON object of file column → lead field.") from None
         if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+            isinstance(k, str) and isinstance(v, str | None) and "\x00" not in k + (v or "") for k, v in mapping.items()
         ):
             raise serializers.ValidationError("Must be a JSON object of file column → lead field.")
         return mapping

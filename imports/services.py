@@ -73,7 +73,7 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
     ValidationError; nothing is stored then.
     """
     options, campaign, stage = _clean_options(company=company, options=options)
-    name = Path(str(name or getattr(file, "name", "") or "leads")).name[:255]
+    name = Path(str(name or getattr(file, "name", "") or "leads").replace("\x00", "")).name[:255] or "leads"
     with tempfile.TemporaryDirectory(prefix="leadsy-upload-") as folder:
         path = _local_path(file, folder)
         fmt = inspect_file(path, name=name)

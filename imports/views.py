@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from companies.access import as_id, company_get_for_user
 from leadsy.api.errors import PayloadTooLarge
+from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
 
@@ -83,9 +84,7 @@ class ImportListView(APIView):
         company = company_get_for_user(
             user=request.user, company_id=request.data.get("company_id"), permission="imports.manage"
         )
-        upload = ImportUploadSerializer(data=request.data)
-        upload.is_valid(raise_exception=True)
-        data = upload.validated_data
+        data = validated(ImportUploadSerializer, request.data)
         options = {"on_duplicate": data["on_duplicate"]}
         for key in ("mapping", "default_country", "campaign_id", "stage_id"):
             if data.get(key) not in (None, "", {}):

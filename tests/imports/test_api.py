@@ -191,3 +191,20 @@ def test_rows_beyond_the_plan_are_refused_at_upload(owner, client_for, private_r
         "The file has 1,001 data rows; the company's plan allows 1,000 leads per import."
     ]
     assert ImportFile.objects.count() == 0 and stored_files(private_root) == []
+
+
+@pytest.mark.django_db
+def test_malformed_requests_never_500(owner, client_for):
+    client = client_for(owner)
+    for code in ("%00abc", "a" * 40, "é", "..%2F..%2Fetc"):
+        assert client.get(f"{URL}/{code}").status_code == 404, code
+        assert client.get(f"{URL}/{code}/error_file").status_code == 404, code
+    assert client.post(URL, {"company_id": owner.company.id}, format="multipart").status_code == 422
+    assert client.post(URL, {"company_id": owner.company.id, "file": "text"}, format="multipart").status_code == 422
+    assert client.post(URL, {"company_id": "x", "file": "text"}, format="multipart").status_code == 404
+    assert client.post(URL, {"company_id": owner.company.id}, format="json").status_code == 422
+    assert client.get(URL, {"company_id": "-1"}).status_code == 404
+    assert client.get(URL, {"status": "\x00"}).status_code == 422
+    assert upload(client, owner.company.id, CSV, mapping='{"Email\\u0000": "email"}').status_code == 422
+    named = upload(client, owner.company.id, CSV, name="le\x00ads.csv")
+    assert named.status_code == 202 and ImportFile.objects.get().original_name == "leads.csv"

@@ -199,3 +199,31 @@ def test_the_same_import_run_twice_at_once_is_processed_once(owner, lead_csv, se
     done = ImportFile.objects.get(pk=import_file.pk)
     assert done.attempts == 1
     assert_exact(done, owner.company, expected)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_connections_dropped_mid_import_then_exact_counts(
+    owner, lead_csv, worker_storage, worker_factory, settings
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_terminate_backend needs PostgreSQL")
+    from tests.support.faults import terminate_backends
+
+    path, expected = lead_csv(20_000)
+    queue = f"pg-{uuid.uuid4().hex[:8]}"
+    env = {"IMPORT_CHUNK_SIZE": "500", "IMPORT_LEASE_SECONDS": "3"}
+    worker = worker_factory(env=env, extra_args=("-Q", f"celery,{queue}"))
+    import_file = _queued_import(owner, path, queue)
+    wait_for(lambda: _started(import_file.pk), timeout=90, interval=0.05)
+    assert terminate_backends(application_name=worker.application_name) >= 1
+
+    def recovered():
+        reap_expired_leases()  # what beat runs every 30 s
+        return finished(import_file.pk)
+
+    done = wait_for(recovered, timeout=120, interval=1)
+    assert_exact(done, owner.company, expected)
+    # The same worker process serves the next import (no broken-connection loop).
+    second_path, _ = lead_csv(300, name="second.csv", seed=7)
+    second = _queued_import(owner, second_path, queue)
+    assert wait_for(lambda: finished(second.pk), timeout=60).status == Status.COMPLETED
