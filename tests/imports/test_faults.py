@@ -74,6 +74,18 @@ def start(worker_factory, broker, tmp_path, worker_storage):
     return make
 
 
+@pytest.fixture
+def app_publishes_to(broker):
+    """This process's Celery app (the API's side) publishes to the private broker during the test."""
+    from leadsy.celery import app
+
+    saved = app.conf.broker_write_url, app.amqp._producer_pool
+    app.conf.broker_write_url = broker.url(0)
+    app.amqp._producer_pool = None  # built again, for the new URL, at the next publish
+    yield
+    app.conf.broker_write_url, app.amqp._producer_pool = saved
+
+
 def company_owner():
     """The owner of a new company on the Business plan: each import of a test in its own company, so
     that the generated files (the same emails and phones for the same row numbers) do not overlap."""
@@ -122,6 +134,30 @@ def test_redis_restarted_while_imports_are_queued_and_processing_all_complete(br
         done = wait_for(lambda pk=import_file.pk: completed(pk), timeout=150)
         assert_exact(done, owner.company, expected)
     assert worker.poll() is None, worker.log_text[-3000:]
+
+
+def test_upload_while_redis_is_down_is_accepted_then_picked_up(
+    broker, start, app_publishes_to, owner, client_for, lead_csv
+):
+    """R23, the other half: an upload while the broker is down still answers 202 `pending` (the
+    file and the import row are committed; the lost message is only logged), and once Redis is back
+    the reaper queues the pending import, which completes exactly."""
+    worker = start()
+    broker.stop()
+    path, expected = lead_csv(2_000)
+    with open(path, "rb") as handle:
+        response = client_for(owner).post(
+            "/api/v1/import", {"company_id": owner.company.id, "file": handle}, format="multipart"
+        )
+    assert response.status_code == 202, response.content
+    body = response.json()["import_file"]
+    assert body["status_name"] == "pending"
+
+    broker.start()
+    import_file = ImportFile.objects.get(import_code=body["import_code"])
+    done = wait_for(lambda: completed(import_file.pk), timeout=90)
+    assert_exact(done, owner.company, expected)
+    assert f"Re-queued imports [{import_file.pk}]" in worker.log_text
 
 
 def test_postgres_connection_terminated_mid_chunk_then_the_worker_serves_another_import(broker, start, owner, lead_csv):
