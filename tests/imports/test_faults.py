@@ -310,7 +310,9 @@ def test_an_import_whose_runner_keeps_dying_fails_after_the_attempt_limit(
     leads = Lead.objects.filter(company=owner.company).count()
     assert leads == failed.processed_records - failed.failed_records
     assert no_duplicate_leads(owner.company)
-    with failed.error_file.open("rb") as handle:  # the rows that failed in the chunks it committed
+    # The error file of the chunks it committed is assembled just after the status is set.
+    failed = wait_for(lambda: ImportFile.objects.filter(pk=crashing.pk).exclude(error_file="").first(), timeout=30)
+    with failed.error_file.open("rb") as handle:
         assert len(handle.read().decode("utf-8-sig").splitlines()) == 1 + failed.failed_records
 
     other_owner = company_owner()
