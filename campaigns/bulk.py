@@ -72,7 +72,10 @@ def _stage(cursor, staged: pd.DataFrame, *, postgres: bool) -> None:
         copy_sql = f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
         # Unquoted empty fields are NULL in CSV COPY; the insert treats NULL and '' alike.
         data = staged.to_csv(header=False, index=False)
-        with cursor.cursor.copy(copy_sql) as copy:
+        # The raw psycopg cursor bypasses Django's error translation: without the wrapper a dropped
+        # connection raised psycopg's OperationalError, which callers catching DatabaseError missed
+        # (an import then failed for good instead of resuming at its checkpoint).
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
             copy.write(data)
         return
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns})")

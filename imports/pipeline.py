@@ -90,25 +90,43 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
+def stopped_message(attempts: int) -> str:
+    return f"The import stopped making progress after {attempts} attempts."
+
+
 def acquire_lease(import_file_id: int) -> str | None:
-    """Take the import's lease with one conditional UPDATE; None when another live runner holds it."""
+    """Take the import's lease with one conditional UPDATE; None when another live runner holds it,
+    or when the import has used up its attempts (it is then marked failed)."""
     now = timezone.now()
     owner = new_owner()
     free = Q(lease_owner="") | Q(lease_expires_at__lt=now)
-    current = ImportFile.objects.filter(pk=import_file_id).values_list("lease_owner", flat=True).first()
+    row = ImportFile.objects.filter(pk=import_file_id).values_list("lease_owner", "attempts").first()
+    if row is None:
+        return None
+    current, attempts = row
     if current and owner_is_dead_local_process(current):
         free |= Q(lease_owner=current)
-    taken = (
-        ImportFile.objects.filter(pk=import_file_id, status__in=[Status.PENDING, Status.PROCESSING])
-        .filter(free)
-        .update(
-            lease_owner=owner,
-            lease_expires_at=now + lease_duration(),
-            heartbeat_at=now,
-            status=Status.PROCESSING,
-            started_at=Coalesce(F("started_at"), Value(now, output_field=models.DateTimeField())),
-            attempts=F("attempts") + 1,
-        )
+    runnable = ImportFile.objects.filter(pk=import_file_id, status__in=[Status.PENDING, Status.PROCESSING]).filter(free)
+    if attempts >= settings.IMPORT_MAX_ATTEMPTS:
+        # Every earlier run died before finishing (e.g. its child was killed out of memory) and the
+        # broker redelivers the task each time: without this, such a file would be retried forever.
+        if runnable.filter(attempts=attempts).update(
+            status=Status.FAILED,
+            error_message=stopped_message(attempts),
+            finished_at=now,
+            lease_owner="",
+            lease_expires_at=None,
+        ):
+            logger.warning("Import %s failed: its runs kept dying (%s attempts)", import_file_id, attempts)
+            _keep_partial_errors(ImportFile.objects.get(pk=import_file_id))
+        return None
+    taken = runnable.update(
+        lease_owner=owner,
+        lease_expires_at=now + lease_duration(),
+        heartbeat_at=now,
+        status=Status.PROCESSING,
+        started_at=Coalesce(F("started_at"), Value(now, output_field=models.DateTimeField())),
+        attempts=F("attempts") + 1,
     )
     return owner if taken else None
 

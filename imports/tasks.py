@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import ImportFile
-from .pipeline import owner_is_dead_local_process
+from .pipeline import _keep_partial_errors, owner_is_dead_local_process, stopped_message
 from .services import import_file_process
 
 logger = logging.getLogger("leadsy.imports")
@@ -44,13 +44,14 @@ def reap_expired_leases() -> list[int]:
                 pk=import_file.pk, status=Status.PROCESSING, lease_owner=import_file.lease_owner
             ).update(
                 status=Status.FAILED,
-                error_message=f"The import stopped making progress after {import_file.attempts} attempts.",
+                error_message=stopped_message(import_file.attempts),
                 finished_at=now,
                 lease_owner="",
                 lease_expires_at=None,
             )
             if stopped:
                 logger.warning("Import %s failed: stopped making progress", import_file.pk)
+                _keep_partial_errors(import_file)  # the error file of the chunks it committed
             continue
         process_import.delay(import_file.pk)
         queued.append(import_file.pk)

@@ -323,6 +323,22 @@ def _upload(c, w):
     return c.post("/api/v1/import", {"company_id": w.company.id, "file": body}, format="multipart")
 
 
+def _import_with_errors(w):
+    """An import processed in-process with one failing row, so it has an error file to download."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.services import import_file_create, import_file_process
+
+    upload = SimpleUploadedFile("leads.csv", IMPORT_CSV + b"not-an-email,612000002\n")
+    owner = w.members["owner"]
+    created = import_file_create(
+        user=owner, company=w.company, file=upload, name="leads.csv", options={}, enqueue=False
+    )
+    processed = import_file_process(import_file_id=created.pk)
+    assert processed.error_file, processed.error_message
+    return processed
+
+
 ROUTES += [
     Row("import-list", "GET", "imports.view", 200, lambda c, w: c.get(f"/api/v1/import?company_id={w.company.id}")),
     Row("import-list", "POST", "imports.manage", 202, _upload),
@@ -344,6 +360,14 @@ ROUTES += [
         200,
         lambda c, w: c.get(f"/api/v1/import/{w.obj.import_code}/original_file"),
         _import,
+    ),
+    Row(
+        "import-file-download",
+        "GET",
+        "imports.view",
+        200,
+        lambda c, w: c.get(f"/api/v1/import/{w.obj.import_code}/error_file"),
+        _import_with_errors,
     ),
 ]
 

@@ -221,3 +221,86 @@ class AdminBrowserTest(StaticLiveServerTestCase):
         assert any("Successfully deleted 1" in message for message in after.messages()), after.messages()
         assert "pending@example.com" not in after.column("Email")
         assert "active@example.com" in after.column("Email")
+
+
+@pytest.fixture
+def _import_worker(request, celery_worker):
+    """The session's real Celery worker, on the live server's (committed) test database."""
+    request.cls.worker = celery_worker
+
+
+@pytest.mark.usefixtures("_import_worker")
+class ImportsBrowserTest(StaticLiveServerTestCase):
+    """A staff user looks after imports: sees their progress, retries a failed one, finds its leads."""
+
+    password = "staff-password-for-the-browser"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.driver = headless_chromium()
+        cls.driver.implicitly_wait(0)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        super().tearDownClass()
+
+    def setUp(self):
+        import tempfile
+        from pathlib import Path
+
+        from billing.services import membership_attach
+        from imports.leadgen import write_csv
+        from imports.models import ImportFile
+        from imports.services import import_file_create
+        from tests.factories import LeadFactory, UserAccessFactory, access, membership
+
+        get_user_model().objects.create_superuser(email="staff@example.com", password=self.password)
+        owner_access = UserAccessFactory(access=access("owner"), primary=True)
+        membership_attach(company=owner_access.company, membership=membership("Business"))
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "leads.csv"
+            self.expected = write_csv(path, 40)
+            self.import_file = import_file_create(
+                user=owner_access.user, company=owner_access.company, file=str(path), name=path.name,
+                options={}, enqueue=False,
+            )  # fmt: skip
+        # As a run that gave up leaves it: failed, with a message, nothing imported.
+        ImportFile.objects.filter(pk=self.import_file.pk).update(
+            status=ImportFile.Status.FAILED, error_message="The import stopped making progress after 5 attempts."
+        )
+        self.other_lead = LeadFactory(company=owner_access.company, email="typed-by-hand@example.com")
+        self.driver.delete_all_cookies()
+        self.admin = AdminSite(self.driver, self.live_server_url)
+
+    def import_row(self, imports: ChangeList) -> dict[str, str]:
+        headers = [header.lower() for header in imports.column_headers()]
+        for row in imports.rows():
+            if row[0] == self.import_file.import_code:
+                return dict(zip(headers, row, strict=True))
+        raise AssertionError(f"{self.import_file.import_code} not listed: {imports.rows()}")
+
+    def test_staff_user_retries_a_failed_import_and_filters_its_leads(self):
+        from imports.models import ImportFile
+        from tests.conftest import wait_for
+
+        self.admin.log_in("staff@example.com", self.password)
+        imports = self.admin.open_changelist("imports", "importfile")
+        row = self.import_row(imports)
+        assert "progress" in row, imports.column_headers()
+        assert (row["status"], row["progress"]) == ("failed", "0% 0%"), row
+
+        after = imports.run_action("Retry selected imports (failed or cancelled)", self.import_file.import_code)
+        assert "1 import(s) queued again." in after.messages(), after.messages()
+
+        # The worker picks it up from the broker: poll the database, then look at the page again.
+        done = wait_for(lambda: ImportFile.objects.filter(pk=self.import_file.pk, status__gte=2).first(), timeout=60)
+        assert done.status == ImportFile.Status.COMPLETED, done.error_message
+        row = self.import_row(self.admin.open_changelist("imports", "importfile"))
+        assert (row["status"], row["progress"], row["processed records"]) == ("completed", "100% 100%", "40"), row
+
+        leads = self.admin.open_changelist("campaigns", "lead").filter_by("By import file", str(done))
+        emails = leads.column("Email")
+        assert len(emails) == self.expected.imported
+        assert self.other_lead.email not in emails
