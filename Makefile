@@ -52,6 +52,11 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: import speed and memory on PostgreSQL, each against a baseline measured in the same run (raw COPY,
+## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench); BENCH_ARGS="--quick".
+bench: install-dev
+	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
 

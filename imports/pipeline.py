@@ -1,10 +1,12 @@
 """Processing one import, chunk by chunk, under a database lease.
 
 Only the runner that holds the lease (`lease_owner`, until `lease_expires_at`) may commit a chunk:
-every chunk transaction starts with an UPDATE guarded by `lease_owner = me`, which also locks the
-import row, so a runner that lost its lease (paused, partitioned, its task delivered twice) has its
-commit refused instead of writing a chunk twice. Leads, counters and the checkpoint are committed
-together, so a run that dies resumes exactly after the last committed chunk.
+every chunk transaction ends with an UPDATE of the counters guarded by `lease_owner = me`, so a runner
+that lost its lease (paused, partitioned, its task delivered twice, or the import cancelled) has its
+chunk rolled back instead of written twice. Being last, that UPDATE holds the import row's lock only
+for the error part and the commit: a cancel never waits for a runner stalled mid-chunk. Leads,
+counters and the checkpoint are committed together, so a run that dies resumes exactly after the last
+committed chunk.
 """
 
 import csv
@@ -254,10 +256,8 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
     update = on_duplicate == "update"
     normalized = normalize_chunk(chunk, plan=plan, region=region, row_errors=row_errors, keep_duplicates=update)
     reasons = normalized.reasons
+    checkpoint = import_file.checkpoint_rows + normalized.rows
     with transaction.atomic():
-        # First statement of the transaction: locks the import row and fences out a runner that lost the lease.
-        if not _guarded_update(import_file.pk, owner):
-            raise LeaseLost()
         rounds = split_in_chunk_duplicates(normalized.leads) if update else [normalized.leads]
         for rows in rounds:
             result = lead_bulk_write(
@@ -265,14 +265,20 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
             )
             for row_number in result.duplicate_row_numbers:
                 reasons.setdefault(row_number, []).append(DUPLICATE)
-        _write_error_part(import_file, chunk=chunk, reasons=reasons)
-        rows = normalized.rows
-        ImportFile.objects.filter(pk=import_file.pk).update(
-            processed_records=import_file.checkpoint_rows + rows,
-            checkpoint_rows=import_file.checkpoint_rows + rows,
+        # The fence comes last: it locks the import row only for the error part and the commit, so a
+        # runner stalled mid-chunk never makes a cancel (or the reaper) wait for it.
+        fenced = _guarded_update(
+            import_file.pk,
+            owner,
+            processed_records=checkpoint,
+            checkpoint_rows=checkpoint,
             failed_records=F("failed_records") + len(reasons),
         )
-    import_file.checkpoint_rows += normalized.rows
+        if not fenced:
+            raise LeaseLost()  # rolls the chunk back
+        # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
+        _write_error_part(import_file, chunk=chunk, reasons=reasons)
+    import_file.checkpoint_rows = checkpoint
 
 
 def _write_error_part(import_file: ImportFile, *, chunk: pd.DataFrame, reasons: dict) -> None:
