@@ -100,9 +100,14 @@ class Lead(models.Model):
     partial unique constraints ignore them.
     """
 
-    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="leads")
+    # Every index slows each imported row down, so there are no redundant ones: the company's index is
+    # the (company, created_at) one; stages are global, so they are indexed per company; a campaign or
+    # an import belongs to one company, so its own index also serves "this company's leads of it".
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="leads", db_index=False)
     campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="leads")
+    stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="leads", db_index=False
+    )
     import_file = models.ForeignKey(
         "imports.ImportFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
     )
@@ -133,8 +138,6 @@ class Lead(models.Model):
         indexes = [
             models.Index(fields=["company", "-created_at"], name="lead_company_recent_idx"),
             models.Index(fields=["company", "stage"], name="lead_company_stage_idx"),
-            models.Index(fields=["company", "campaign"], name="lead_company_campaign_idx"),
-            models.Index(fields=["company", "import_file"], name="lead_company_import_idx"),
         ]
 
     def __str__(self) -> str:

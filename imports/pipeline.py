@@ -17,15 +17,17 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -37,13 +39,16 @@ from .errorfile import ErrorFileWriter, neutralize
 from .headers import ERROR_FILE_COLUMNS, is_error_file, normalize, plan_columns
 from .inspection import FileFormat, UploadRejected
 from .models import ImportFile
-from .normalize import DUPLICATE, normalize_chunk, split_in_chunk_duplicates
+from .normalize import DUPLICATE, NormalizedChunk, normalize_chunk, split_in_chunk_duplicates
 from .reader import ROW_ERROR, count_rows, iter_chunks
 
 logger = logging.getLogger("leadsy.imports")
 
 Status = ImportFile.Status
 INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
+
+
+T = TypeVar("T")
 
 
 class LeaseLost(Exception):
@@ -204,10 +209,11 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
             raise LeaseLost()
         import_file.total_records = total
 
-    for chunk in iter_chunks(path, fmt, chunk_size=chunk_size(), skip_rows=import_file.checkpoint_rows):
-        if chunk.empty:
-            continue
-        _commit_chunk(import_file, owner=owner, chunk=chunk, plan=plan, region=region, on_duplicate=on_duplicate)
+    update = on_duplicate == "update"
+    chunks = iter_chunks(path, fmt, chunk_size=chunk_size(), skip_rows=import_file.checkpoint_rows)
+    prepared = (_prepare(chunk, plan=plan, region=region, update=update) for chunk in chunks if not chunk.empty)
+    for chunk, normalized in read_ahead(prepared):
+        _commit_chunk(import_file, owner=owner, chunk=chunk, normalized=normalized, on_duplicate=on_duplicate)
         if progress is not None:
             import_file.refresh_from_db()
             progress(import_file)
@@ -251,13 +257,33 @@ def _error_header(fmt: FileFormat) -> list[str]:
     return [original for name, original in zip(fmt.columns, fmt.header, strict=True) if name not in dropped]
 
 
-def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, plan, region, on_duplicate) -> None:
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, with the next one computed in a thread while the caller works on the current one:
+    reading and normalizing chunk N+1 (pandas and Arrow, mostly outside the GIL) overlaps with writing
+    chunk N (mostly waiting on PostgreSQL). The thread never touches the database."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead") as executor:
+        upcoming = executor.submit(next, items, _END)
+        while (item := upcoming.result()) is not _END:
+            upcoming = executor.submit(next, items, _END)
+            yield item
+
+
+_END = object()
+
+
+def _prepare(chunk: pd.DataFrame, *, plan, region, update: bool) -> tuple[pd.DataFrame, NormalizedChunk]:
     row_errors = chunk.pop(ROW_ERROR) if ROW_ERROR in chunk.columns else None
+    return chunk, normalize_chunk(chunk, plan=plan, region=region, row_errors=row_errors, keep_duplicates=update)
+
+
+def _commit_chunk(
+    import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, normalized: NormalizedChunk, on_duplicate: str
+) -> None:
     update = on_duplicate == "update"
-    normalized = normalize_chunk(chunk, plan=plan, region=region, row_errors=row_errors, keep_duplicates=update)
     reasons = normalized.reasons
     checkpoint = import_file.checkpoint_rows + normalized.rows
     with transaction.atomic():
+        _commit_without_waiting_for_disk()
         rounds = split_in_chunk_duplicates(normalized.leads) if update else [normalized.leads]
         for rows in rounds:
             result = lead_bulk_write(
@@ -279,6 +305,17 @@ def _commit_chunk(import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, p
         # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
         _write_error_part(import_file, chunk=chunk, reasons=reasons)
     import_file.checkpoint_rows = checkpoint
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: the chunk's COMMIT returns before its WAL is flushed (the WAL writer flushes it
+    within a fraction of a second) instead of stalling the import on the disk at every chunk.
+    Safe here: a server crash can only lose whole transactions, and the chunk's leads and its checkpoint
+    are one transaction, so a lost chunk is simply imported again when the import resumes. The import's
+    final update (completed) commits synchronously, flushing every chunk before it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _write_error_part(import_file: ImportFile, *, chunk: pd.DataFrame, reasons: dict) -> None:
