@@ -7,12 +7,15 @@ committed one of the keys in between, the insert is redone with `ON CONFLICT DO 
 imports running at once can never write one twice.
 """
 
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from pyarrow import csv as arrow_csv
 
 from .models import Lead
 
@@ -80,13 +83,17 @@ def _stage(cursor, staged: pd.DataFrame, *, postgres: bool) -> None:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns}) ON COMMIT DELETE ROWS")
         cursor.execute(f"TRUNCATE {STAGING}")
         copy_sql = f"COPY {STAGING} ({', '.join(STAGING_COLUMNS)}) FROM STDIN (FORMAT csv)"
-        # Unquoted empty fields are NULL in CSV COPY; the insert treats NULL and '' alike.
-        data = staged.to_csv(header=False, index=False)
+        # Arrow writes the CSV several times faster than pandas. Missing values come out as unquoted
+        # empty fields, which COPY reads as NULL; the insert treats NULL and '' alike.
+        data = io.BytesIO()
+        arrow_csv.write_csv(
+            pa.Table.from_pandas(staged, preserve_index=False), data, arrow_csv.WriteOptions(include_header=False)
+        )
         # The raw psycopg cursor bypasses Django's error translation: without the wrapper a dropped
         # connection raised psycopg's OperationalError, which callers catching DatabaseError missed
         # (an import then failed for good instead of resuming at its checkpoint).
         with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-            copy.write(data)
+            copy.write(data.getbuffer())
         return
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns})")
     cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608 - SQL from module constants
@@ -103,8 +110,9 @@ def _unstage_existing(cursor, *, company_id: int) -> set[int]:
     """Take the rows whose email or phone the company already has out of the staging table (a plain
     INSERT of the rest costs half an `ON CONFLICT` one); their row numbers."""
     existing: set[int] = set()
+    # lower() on both sides although staged emails are lower-case: only then does SQLite use the index.
     for staged_key, match in (
-        ("s.email", "l.email IS NOT NULL AND lower(l.email) = s.email"),
+        ("s.email", "l.email IS NOT NULL AND lower(l.email) = lower(s.email)"),
         ("s.phone", "l.phone IS NOT NULL AND l.phone = s.phone"),
     ):
         cursor.execute(

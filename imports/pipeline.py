@@ -203,7 +203,7 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
     on_duplicate = options.get("on_duplicate") or "skip"
 
     if not import_file.total_records:
-        total = count_rows(path, fmt)
+        total = import_file.file_format.get("data_rows") or count_rows(path, fmt)
         _check_limits(import_file, total)
         if not _guarded_update(import_file.pk, owner, total_records=total):
             raise LeaseLost()

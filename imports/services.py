@@ -87,7 +87,8 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
             stage=stage,
             original_name=name,
             options=options,
-            file_format=fmt.to_dict(),
+            # The row count, so the worker need not read the whole file once more before its first chunk.
+            file_format={**fmt.to_dict(), "data_rows": rows},
         )
         extension = "xlsx" if fmt.kind == "xlsx" else "csv"
         with open(path, "rb") as handle:
