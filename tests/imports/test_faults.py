@@ -1,6 +1,6 @@
-"""Faults under real worker processes: Redis restarted, PostgreSQL connections dropped, a poison file,
-a cancel mid-import, stuck imports failed by the periodic task (reliability plan R22-R26). File sizes:
-FAULT_ROWS (tests/imports/conftest.py; 200k in `make faults`).
+"""Faults under real worker processes: Redis restarted, PostgreSQL connections dropped and the server
+restarted, a poison file, a cancel mid-import, stuck imports failed by the periodic task (reliability
+plan R22-R26). File sizes: FAULT_ROWS (tests/imports/conftest.py; 200k in `make faults`).
 
 Each test runs its own Celery worker (with its beat embedded, as `make run` does) on a private
 redis-server, so that restarting the broker or leaving messages behind touches nobody else, and the
@@ -31,7 +31,7 @@ from tests.conftest import wait_for
 from tests.factories import UserAccessFactory, access, membership
 from tests.imports.conftest import FAULT_ROWS, scaled
 from tests.imports.test_worker import _started, assert_exact, finished, no_duplicate_leads, past
-from tests.support.faults import RedisServer, terminate_backends
+from tests.support.faults import LocalPostgres, RedisServer, terminate_backends
 
 Status = ImportFile.Status
 
@@ -191,6 +191,46 @@ def test_postgres_connection_terminated_mid_chunk_then_the_worker_serves_another
     assert_exact(done, owner.company, expected)
     assert "database error, left for the reaper" in worker.log_text
     assert_serves_another_import(broker, worker, lead_csv)
+
+
+def test_postgres_restarted_mid_import_then_the_worker_serves_another_import(broker, start, owner, lead_csv):
+    """R22, the server restart: PostgreSQL restarted in fast mode (`pg_ctlcluster … restart -m fast`:
+    every session ended) at ~50% of an import. The chunk in flight rolls back, the reaper queues the
+    import again once its lease expires, and it completes with exact counts and no duplicates; the
+    same worker then serves a second import.
+
+    Runs in CI's PostgreSQL pass (the restart costs a few seconds, the import is FAULT_ROWS rows like
+    the others) and in `make faults`. It restarts the whole server, so it is skipped, with the reason,
+    when that server is not on this host, without root, or while databases other than the test's have
+    sessions (another run or a benchmark on the same server would be cut off). The server is up again
+    when the test ends, whatever happens."""
+    server = LocalPostgres()
+    refusal = server.refusal()
+    if refusal:
+        pytest.skip(refusal)
+    worker = start()
+    path, expected = lead_csv(FAULT_ROWS)
+    import_file = create(owner, path)
+    enqueue(broker, import_file)
+    wait_for(lambda: past(import_file.pk, expected.rows // 2), timeout=scaled(60), interval=0.05)
+    refusal = server.refusal()  # again: someone may have connected since
+    if refusal:
+        pytest.skip(refusal)
+    try:
+        server.restart()
+        connection.close()  # this process's session was ended too: reconnect at the next query
+        at_restart = ImportFile.objects.get(pk=import_file.pk)
+        assert at_restart.status == Status.PROCESSING
+        assert expected.rows // 2 <= at_restart.processed_records < expected.rows
+
+        done = wait_for(lambda: completed(import_file.pk), timeout=scaled(120))
+        assert done.attempts >= 2, "the restart did not stop the run: it missed the import"
+        assert_exact(done, owner.company, expected)
+        assert "database error, left for the reaper" in worker.log_text
+        assert_serves_another_import(broker, worker, lead_csv)
+    finally:
+        server.ensure_running()
+        connection.close()
 
 
 def assert_serves_another_import(broker, worker, lead_csv) -> None:
