@@ -47,7 +47,7 @@ pytestmark = [
     pytest.mark.faults,
 ]
 
-# Small chunks: a 20k-row file (FAULT_ROWS) is 40 commits, so a fault lands mid-import; short lease and reaper
+# Small chunks: a 50k-row file (FAULT_ROWS) is 100 commits, so a fault lands mid-import; short lease and reaper
 # period: recovery in seconds instead of the production minute.
 WORKER_ENV = {
     "IMPORT_CHUNK_SIZE": "500",
