@@ -60,7 +60,19 @@ bench: install-dev
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
 
-.PHONY: fuzz loadtest audit
+.PHONY: fuzz loadtest audit faults
+
+## faults: the fault tests (reliability plan R19-R26: pool child and whole worker SIGKILLed, PostgreSQL sessions
+## terminated and the server restarted, Redis restarted, poison file, frozen runner, cancel) on 200k-row imports
+## (FAULT_ROWS), with real workers on PostgreSQL and Redis. DATABASE_URL (default leadsy_faults; pytest uses
+## test_leadsy_faults), CELERY_BROKER_URL (Redis DB 11), CACHE_URL (DB 12); PYTEST_ARGS="-k cancel".
+faults: install-dev
+	DATABASE_URL="$${DATABASE_URL:-postgresql://root@127.0.0.1:5432/leadsy_faults}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/11}" \
+	CACHE_URL="$${CACHE_URL:-redis://127.0.0.1:6379/12}" \
+	FAULT_ROWS="$${FAULT_ROWS:-200000}" \
+		$(BIN)/python -m pytest -m faults --durations=15 tests/imports/test_faults.py tests/imports/test_worker.py \
+		$(PYTEST_ARGS)
 
 ## fuzz: schemathesis against a live production-like stack (PostgreSQL, Redis, gunicorn, a worker); see
 ## scripts/fuzz.py. DATABASE_URL (dropped and recreated), CELERY_BROKER_URL, CACHE_URL; FUZZ_ARGS="-n 50".

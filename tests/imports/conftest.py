@@ -1,6 +1,17 @@
+import os
+
 import pytest
 
 from imports.leadgen import write_csv
+
+# Rows of the files the fault tests break mid-import (tests/imports/test_faults.py and the fault tests of
+# test_worker.py): 50k in CI, 200k in `make faults`, as the reliability plan groups R19-R26.
+FAULT_ROWS = int(os.environ.get("FAULT_ROWS", "50000"))
+
+
+def scaled(seconds: float) -> float:
+    """A timeout written for a 20k-row file, stretched in proportion to FAULT_ROWS (never shorter)."""
+    return seconds * max(1.0, FAULT_ROWS / 20_000)
 
 
 @pytest.fixture(autouse=True)

@@ -265,3 +265,95 @@ def terminate_backends(*, application_name: str | None = None, using: str = "def
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchone()[0]
+
+
+class LocalPostgres:
+    """The PostgreSQL server behind a Django connection, when it runs on this host: to restart it on
+    purpose (every session ended, as in a failover or a minor upgrade) and to make sure it is back.
+
+    A Debian cluster (`/etc/postgresql/<version>/<name>`) is driven with `pg_ctlcluster`, any other data
+    directory with `pg_ctl` as its owner. Needs root.
+    """
+
+    LOCAL_HOSTS = ("", "127.0.0.1", "localhost", "::1")
+
+    def __init__(self, using: str = "default"):
+        from django.db import connections
+
+        self.using = using
+        connection = connections[using]
+        settings = connection.settings_dict
+        self.host = settings["HOST"] or "127.0.0.1"
+        self.port = str(settings["PORT"] or 5432)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            self.data_directory = Path(cursor.fetchone()[0])
+            cursor.execute("SHOW server_version_num")
+            self.major = str(int(cursor.fetchone()[0]) // 10000)
+
+    def refusal(self) -> str | None:
+        """Why this test process may not restart the server, or None."""
+        if self.host not in self.LOCAL_HOSTS:
+            return f"PostgreSQL runs on {self.host}, not on this host"
+        if os.geteuid() != 0:
+            return "restarting PostgreSQL needs root"
+        if self._debian_cluster() is None and not self._pg_ctl().exists():
+            return f"neither pg_ctlcluster nor {self._pg_ctl()} can control {self.data_directory}"
+        others = self.other_databases_in_use()
+        if others:
+            return f"other databases have sessions on this server (restarting would cut them off): {', '.join(others)}"
+        return None
+
+    def other_databases_in_use(self) -> list[str]:
+        """Databases other than this connection's with client sessions (another test run, a benchmark)."""
+        from django.db import connections
+
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT datname FROM pg_stat_activity WHERE backend_type = 'client backend' "
+                "AND datname IS NOT NULL AND datname <> current_database() ORDER BY 1"
+            )
+            return [name for (name,) in cursor.fetchall()]
+
+    def _debian_cluster(self) -> tuple[str, str] | None:
+        version, name = self.data_directory.parent.name, self.data_directory.name
+        debian = Path(f"/etc/postgresql/{version}/{name}").is_dir() and shutil.which("pg_ctlcluster")
+        return (version, name) if version == self.major and debian else None
+
+    def _pg_ctl(self) -> Path:
+        return Path(f"/usr/lib/postgresql/{self.major}/bin/pg_ctl")
+
+    def _control(self, action: str, *options: str) -> None:
+        cluster = self._debian_cluster()
+        if cluster is not None:
+            command = ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, action, *options]
+        else:
+            owner = self.data_directory.owner()
+            command = ["runuser", "-u", owner, "--", str(self._pg_ctl()), "-D", str(self.data_directory), "-w", action]
+            command += options
+        # Into a file, not a pipe: the postmaster it starts inherits the output and never closes it.
+        with tempfile.TemporaryFile() as output:
+            result = subprocess.run(command, check=False, stdout=output, stderr=subprocess.STDOUT, timeout=120)
+            if result.returncode != 0:
+                output.seek(0)
+                raise RuntimeError(f"{' '.join(command)} failed:\n{output.read().decode(errors='replace')}")
+
+    def accepts_connections(self) -> bool:
+        command = ["pg_isready", "-q", "-h", self.host, "-p", self.port, "-t", "2"]
+        return subprocess.run(command, check=False, timeout=10).returncode == 0
+
+    def restart(self) -> None:
+        """`restart -m fast`: every session is ended, the server is back when this returns."""
+        self._control("restart", "-m", "fast")
+
+    def ensure_running(self, timeout: float = 60) -> None:
+        """Start the server again if it is not accepting connections (a restart that failed half-way)."""
+        if self.accepts_connections():
+            return
+        with contextlib.suppress(RuntimeError, subprocess.SubprocessError):  # then wait, and say so if it is down
+            self._control("start")
+        deadline = time.monotonic() + timeout
+        while not self.accepts_connections():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PostgreSQL on {self.host}:{self.port} is not up again")
+            time.sleep(0.5)
