@@ -1,10 +1,8 @@
 """The one way leads are written in bulk (imports use it): set-based SQL, never a save per row.
 
-Rows go into a per-connection staging table (PostgreSQL: COPY; SQLite: executemany); the rows whose
-key the company already has are taken out of it, and one `INSERT ... SELECT` moves the rest into
-`campaigns_lead`. The Lead unique constraints still decide what a duplicate is: when another import
-committed one of the keys in between, the insert is redone with `ON CONFLICT DO NOTHING`, so two
-imports running at once can never write one twice.
+Rows go into a per-connection staging table (PostgreSQL: COPY; SQLite: executemany), then one
+`INSERT ... SELECT ... ON CONFLICT DO NOTHING` moves them into `campaigns_lead`. The Lead unique
+constraints decide what a duplicate is, so two imports running at once can never write one twice.
 """
 
 import io
@@ -13,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from pyarrow import csv as arrow_csv
 
@@ -59,19 +57,12 @@ def lead_bulk_write(*, company, import_file, rows: pd.DataFrame, on_duplicate: s
             if updated:
                 _unstage(cursor, updated, postgres=postgres)
                 staged = staged[~staged["row_number"].isin(updated)]
-        existing = _unstage_existing(cursor, company_id=company.pk)
-        staged = staged[~staged["row_number"].isin(existing)]
-        insert = {"company": company, "import_file": import_file, "now": now, "postgres": postgres}
-        try:
-            with transaction.atomic():  # a savepoint, for the rare race below
-                _insert(cursor, **insert, on_conflict=False)
-            inserted = set(staged["row_number"].tolist())
-        except IntegrityError:
-            # Another import committed one of these keys since the check: the constraints decide.
-            keys = _insert(cursor, **insert, on_conflict=True)
-            inserted = _rows_matching(staged, emails={e for e, _ in keys if e}, phones={p for e, p in keys if not e})
+        inserted_keys = _insert(cursor, company=company, import_file=import_file, now=now, postgres=postgres)
+    inserted = _rows_matching(
+        staged, emails={e for e, _ in inserted_keys if e}, phones={p for e, p in inserted_keys if not e}
+    )
     result.inserted = len(inserted)
-    result.duplicate_row_numbers = sorted(existing | (set(staged["row_number"].tolist()) - inserted))
+    result.duplicate_row_numbers = sorted(set(staged["row_number"].tolist()) - inserted)
     return result
 
 
@@ -108,31 +99,11 @@ def _stage(cursor, staged: pd.DataFrame, *, postgres: bool) -> None:
     cursor.executemany(insert, values)
 
 
-def _unstage_existing(cursor, *, company_id: int) -> set[int]:
-    """Take the rows whose email or phone the company already has out of the staging table (a plain
-    INSERT of the rest costs half an `ON CONFLICT` one); their row numbers."""
-    existing: set[int] = set()
-    # One index probe per staged row, whatever the statistics say: a scalar subquery, unlike EXISTS, is
-    # never turned into a join. Mid-import the statistics still count the company's leads in
-    # hundreds, and PostgreSQL then hashed all of them (a million, late in a big file) for every chunk.
-    # lower() on both sides although staged emails are lower-case: only then does SQLite use the index.
-    for staged_key, match in (
-        ("s.email", "l.email IS NOT NULL AND lower(l.email) = lower(s.email)"),
-        ("s.phone", "l.phone IS NOT NULL AND l.phone = s.phone"),
-    ):
-        cursor.execute(
-            f"""DELETE FROM {STAGING} AS s WHERE {staged_key} IS NOT NULL
-                AND (SELECT 1 FROM {TABLE} AS l WHERE l.company_id = %s AND {match} LIMIT 1) IS NOT NULL
-                RETURNING row_number""",  # noqa: S608 - identifiers are module constants
-            [company_id],
-        )
-        existing.update(row_number for (row_number,) in cursor.fetchall())
-    return existing
-
-
-def _insert(cursor, *, company, import_file, now, postgres: bool, on_conflict: bool) -> list[tuple]:
-    """Move the staged rows into the lead table. `on_conflict`: skip rows whose key exists (and return
-    the keys inserted); otherwise a key that exists raises IntegrityError."""
+def _insert(cursor, *, company, import_file, now, postgres: bool) -> list[tuple]:
+    """Move the staged rows into the lead table, skipping those whose key the company has; the keys
+    inserted. `ON CONFLICT` checks each row against the unique indexes themselves: a duplicate check
+    planned as a query is at the mercy of statistics, which lag behind a running import (with a new
+    company estimated at one lead, PostgreSQL scanned all its leads for every staged row)."""
     extra = "CAST(COALESCE(NULLIF(s.extra, ''), '{}') AS jsonb)" if postgres else "COALESCE(NULLIF(s.extra, ''), '{}')"
     texts = ", ".join(f"COALESCE(s.{name}, '')" for name in TEXT_COLUMNS)
     # `WHERE true`: SQLite needs it to tell `ON CONFLICT` from a join's `ON`.
@@ -142,13 +113,13 @@ def _insert(cursor, *, company, import_file, now, postgres: bool, on_conflict: b
                              email, phone, extra, created_at, updated_at)
         SELECT %s, %s, %s, %s, {texts}, NULLIF(s.email, ''), NULLIF(s.phone, ''), {extra}, %s, %s
         FROM {STAGING} s WHERE true ORDER BY s.row_number
+        ON CONFLICT DO NOTHING
+        RETURNING email, phone
     """  # noqa: S608
-    if on_conflict:
-        sql += " ON CONFLICT DO NOTHING RETURNING email, phone"
     campaign_id = getattr(import_file, "campaign_id", None)
     stage_id = getattr(import_file, "stage_id", None)
     cursor.execute(sql, [company.pk, campaign_id, stage_id, getattr(import_file, "pk", None), now, now])
-    return cursor.fetchall() if on_conflict else []
+    return cursor.fetchall()
 
 
 def _update_existing(cursor, staged: pd.DataFrame, *, company_id: int, now, postgres: bool) -> set[int]:
