@@ -1,6 +1,6 @@
 """Load test (`make loadtest`): wrk at 50 connections against gunicorn -w 2 with DEBUG off on PostgreSQL.
 
-Seeds (once) 100k leads into company A with one set-based INSERT, an import, and the fixture identities
+Seeds 100k leads into company A with one set-based INSERT, an import, and the fixture identities
 of `create_test_identities`; then drives each endpoint of ENDPOINTS in turn and prints requests/s,
 p50/p99 latency and the error rate, and the import-status / baseline ratio (target >= 0.7). The import
 status and the lead list are measured once more while a worker imports a generated 200k-row file
@@ -8,8 +8,8 @@ status and the lead list are measured once more while a worker imports a generat
 measurement): their p99 should stay within 2 x of the figure without it.
 An endpoint answering 404 (its app not merged yet) is reported as such and skipped.
 
-Environment: DATABASE_URL (default postgresql://root@127.0.0.1:5432/leadsy_load, created and migrated,
-kept between runs), CACHE_URL (redis://127.0.0.1:6379/14, emptied), CELERY_BROKER_URL (…/13).
+Environment: DATABASE_URL (default postgresql://root@127.0.0.1:5432/leadsy_load, dropped and created
+again each run), CACHE_URL (redis://127.0.0.1:6379/14, emptied), CELERY_BROKER_URL (…/13).
 Needs `wrk` (apt-get install wrk).
 """
 
@@ -130,7 +130,6 @@ def seed(env: dict, leads: int) -> dict:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [*params, existing + 1, leads])
         log(f"seeded {leads - existing} leads in {time.monotonic() - started:.1f}s")
-    _remove_earlier_imports()
     # What autovacuum would have done by now: fresh planner statistics (without them the lead list plans
     # for an empty table, 0.2 s instead of 0.03 s a page) and the visibility map, which lets the
     # list's COUNT(*) read the index alone.
@@ -147,26 +146,6 @@ def seed(env: dict, leads: int) -> dict:
     )
     connection.close()
     return {"identities": identities, "company_id": company_id, "import_code": import_file.import_code}
-
-
-def _remove_earlier_imports() -> None:
-    """The companies, leads and stored files of earlier runs' import phases (millions of rows by now)."""
-    from django.db import connection
-
-    from companies.models import Company
-    from imports.models import ImportFile
-
-    companies = Company.objects.filter(name__startswith=f"{LOAD_IMPORT_COMPANY} ")
-    for import_file in ImportFile.objects.filter(company__in=companies):
-        for field in (import_file.original_file, import_file.error_file):
-            if field:
-                field.delete(save=False)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM campaigns_lead WHERE company_id IN (SELECT id FROM companies_company WHERE name LIKE %s)",
-            [f"{LOAD_IMPORT_COMPANY} %"],
-        )
-    companies.delete()
 
 
 class _Capture:
@@ -220,7 +199,8 @@ def main() -> int:
     endpoints = [e for e in ENDPOINTS if not args.only or any(part in e[0] for part in args.only)]
     results = []
     with Stack(env, out) as stack:
-        recreate_database(database_url, fresh=False)
+        # Fresh each run: earlier runs' import phases leave millions of rows (and a bloated table) behind.
+        recreate_database(database_url, fresh=True)
         flush_redis(cache_url)
         stack.manage("migrate", "--noinput", "-v", "0")
         data = seed(env, args.leads)

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from billing.selectors import max_leads_per_import
 from campaigns.bulk import lead_bulk_write
+from campaigns.models import Lead
 
 from .errorfile import ErrorFileWriter, neutralize
 from .headers import ERROR_FILE_COLUMNS, is_error_file, normalize, plan_columns
@@ -230,6 +231,21 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
     )
     if not done:
         raise LeaseLost()
+    _refresh_lead_statistics(rows=import_file.checkpoint_rows)
+
+
+def _refresh_lead_statistics(*, rows: int) -> None:
+    """ANALYZE the lead table after a big import, as PostgreSQL advises after a bulk load: until
+    autovacuum gets to it, the planner's picture of who owns the leads lags behind, and a company that
+    held most of the table before the import still looks as if it did (its lead list then counts with a
+    scan of the whole table). It samples a fixed number of rows, so it costs the same on any table size."""
+    if connection.vendor != "postgresql" or rows < settings.IMPORT_ANALYZE_MIN_ROWS:
+        return
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Lead._meta.db_table}")
+    except DatabaseError:  # statistics are an optimisation: the import itself is done
+        logger.warning("ANALYZE of the lead table after an import failed", exc_info=True)
 
 
 def _check_limits(import_file: ImportFile, total: int) -> None:

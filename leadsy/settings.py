@@ -325,6 +325,8 @@ IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=5)
 # A pending import nobody picked up this long after upload (lost message, broker down) is queued again.
 IMPORT_PENDING_REQUEUE_SECONDS = env.int("IMPORT_PENDING_REQUEUE_SECONDS", default=300)
 IMPORT_REAPER_INTERVAL_SECONDS = env.int("IMPORT_REAPER_INTERVAL_SECONDS", default=30)
+# An import of at least this many rows ends with ANALYZE of the lead table (PostgreSQL).
+IMPORT_ANALYZE_MIN_ROWS = env.int("IMPORT_ANALYZE_MIN_ROWS", default=10_000)
 CELERY_BEAT_SCHEDULE["imports-reap-expired-leases"] = {
     "task": "imports.tasks.reap_expired_leases",
     "schedule": IMPORT_REAPER_INTERVAL_SECONDS,

@@ -3,6 +3,7 @@ import io
 import json
 
 import pytest
+from django.db import connection
 
 from campaigns.models import Lead
 from imports.leadgen import write_csv, write_xlsx
@@ -154,3 +155,26 @@ def test_windows_1252_with_semicolons(owner, tmp_path):
     import_file = run(create(owner, path))
     assert_counts(import_file, total=2, failed=1)
     assert Lead.objects.get(company=owner.company).phone == "+34612000111"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ANALYZE after an import is PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("rows", "analyzed"), [(500, True), (499, False)])
+def test_a_big_import_ends_with_fresh_statistics_of_the_lead_table(owner, tmp_path, settings, rows, analyzed):
+    """Until autovacuum gets to it the planner would plan the company lead lists on statistics from
+    before the import (see pipeline._refresh_lead_statistics)."""
+    settings.IMPORT_ANALYZE_MIN_ROWS = 500
+    path = tmp_path / "leads.csv"
+    write_csv(path, rows)
+    before = _analyze_count()
+
+    assert run(create(owner, path)).status == Status.COMPLETED
+
+    assert (_analyze_count() > before) is analyzed
+
+
+def _analyze_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = %s", [Lead._meta.db_table])
+        return cursor.fetchone()[0]
