@@ -53,7 +53,8 @@ format: install-dev
 	$(BIN)/ruff format .
 
 ## bench: import speed and memory on PostgreSQL, each against a baseline measured in the same run (raw COPY,
-## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench); BENCH_ARGS="--quick".
+## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench, dropped and created again
+## each run); BENCH_ARGS="--quick".
 bench: install-dev
 	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
 

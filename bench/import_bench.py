@@ -9,12 +9,14 @@
 3. Peak RSS of importing an XLSX at the size limit (skipped with --quick). Target: ≤ 1 GiB.
 
 Each measurement runs in a child process so its peak RSS is its own (os.wait4). Files are cached in
-var/bench/ (same seed, same file). Uses DATABASE_URL, default postgresql://root@127.0.0.1:5432/leadsy_bench.
+var/bench/ (same seed, same file); the stored imports of a run go to var/bench/run/. Uses DATABASE_URL,
+default postgresql://root@127.0.0.1:5432/leadsy_bench, dropped and created again each run.
 """
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
+RUN_DIR = BENCH_DIR / "run"
 DEFAULT_DATABASE_URL = "postgresql://root@127.0.0.1:5432/leadsy_bench"
 
 
@@ -170,19 +173,25 @@ def main() -> None:
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    # Stored imports of this run (and only this run: earlier ones are removed below) in a folder of their own.
+    os.environ["LEADSY_VAR_DIR"] = str(RUN_DIR)
     if args.child:
         print(json.dumps(CHILDREN[args.child[0]](Path(args.child[1]))), flush=True)
         return
 
+    if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+        sys.exit("make bench measures PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database.")
+    # A fresh database and storage each run: earlier runs' millions of leads would make the figures drift.
+    sys.path.insert(0, str(ROOT))
+    from scripts.stack import recreate_database
+
+    recreate_database(os.environ["DATABASE_URL"], fresh=True)
+    shutil.rmtree(RUN_DIR, ignore_errors=True)
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        sys.exit("make bench measures PostgreSQL COPY: set DATABASE_URL to a PostgreSQL database.")
-    _create_database_if_missing(settings.DATABASES["default"])
     call_command("migrate", verbosity=0)
-    _remove_earlier_runs()
 
     print(f"Database: {settings.DATABASES['default']['NAME']} on {settings.DATABASES['default']['HOST']}")
     csv_path = lead_file(f"leads-{args.rows}.csv", args.rows)
@@ -216,39 +225,6 @@ def main() -> None:
         print(f"  counts: {check_counts(big, imported_big)}")
         peak = imported_big["peak_rss_mb"]
         print(f"  peak RSS: {peak:.0f} MB (target ≤ 1024) {verdict(peak <= 1024)}")
-
-
-def _remove_earlier_runs() -> None:
-    """Each run imports into a table without earlier runs' leads (millions of them would make the
-    figures drift from run to run); only the bench's own companies, users and files are removed."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from companies.models import Company
-    from imports.models import ImportFile
-
-    companies = Company.objects.filter(name__startswith="Bench ")
-    for import_file in ImportFile.objects.filter(company__in=companies):
-        for field in (import_file.original_file, import_file.error_file):
-            if field:
-                field.delete(save=False)
-    with connection.cursor() as cursor:
-        bench_companies = "SELECT id FROM companies_company WHERE name LIKE 'Bench %%'"
-        cursor.execute(f"DELETE FROM campaigns_lead WHERE company_id IN ({bench_companies})")
-        cursor.execute("VACUUM ANALYZE campaigns_lead")
-    companies.delete()
-    get_user_model().objects.filter(email__startswith="bench-", email__endswith="@example.com").delete()
-
-
-def _create_database_if_missing(database: dict) -> None:
-    import psycopg
-
-    host, port = database["HOST"] or "127.0.0.1", database["PORT"] or 5432
-    dsn = f"host={host} port={port} user={database['USER']} dbname=postgres"
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database["NAME"]]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{database["NAME"]}"')
 
 
 if __name__ == "__main__":

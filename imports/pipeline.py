@@ -49,9 +49,6 @@ Status = ImportFile.Status
 INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
 
 
-T = TypeVar("T")
-
-
 class LeaseLost(Exception):
     """Another runner holds the import now (or it was cancelled): stop without committing."""
 
@@ -271,6 +268,9 @@ def _error_header(fmt: FileFormat) -> list[str]:
     """The file's own header cells (as typed, not de-duplicated) of the columns each chunk carries."""
     dropped = _dropped_columns(fmt)
     return [original for name, original in zip(fmt.columns, fmt.header, strict=True) if name not in dropped]
+
+
+T = TypeVar("T")
 
 
 def read_ahead(items: Iterator[T]) -> Iterator[T]:
