@@ -30,7 +30,7 @@ migrate: install
 run: migrate
 	@echo "API on http://$(ADDR)/api/v1/health — docs at http://$(ADDR)/api/docs/ — admin at http://$(ADDR)/admin/"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A leadsy worker --beat --schedule var/celerybeat-schedule --loglevel INFO --concurrency 2 & \
+	$(BIN)/celery -A leadsy worker --beat --loglevel INFO --concurrency 2 & \
 	$(BIN)/python manage.py runserver --noreload $(ADDR) & \
 	wait
 
@@ -38,7 +38,7 @@ web: migrate
 	$(BIN)/python manage.py runserver $(ADDR)
 
 worker: install
-	$(BIN)/celery -A leadsy worker --beat --schedule var/celerybeat-schedule --loglevel INFO
+	$(BIN)/celery -A leadsy worker --beat --loglevel INFO
 
 ## test: the whole suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
 test: install-dev

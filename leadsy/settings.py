@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "leadsy.api.middleware.OptionalTrailingSlashMiddleware",
+    "leadsy.api.middleware.ApiNotFoundMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -248,6 +249,18 @@ else:
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "socket_connect_timeout": 5,
     }
+# The embedded defaults keep their state in folders under var/, which git ignores: create the ones in use
+# here, so that the first command on a fresh clone (`make run`, or any manage.py command) finds them.
+_embedded_folders = [VAR_DIR]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _embedded_folders.append(Path(DATABASES["default"]["NAME"]).parent)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _embedded_folders += [CELERY_BROKER_DIR, CELERY_BROKER_DIR / "control"]
+if not AWS_STORAGE_BUCKET_NAME:
+    _embedded_folders += [MEDIA_ROOT, PRIVATE_MEDIA_ROOT]
+for _folder in _embedded_folders:
+    _folder.mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ALWAYS_EAGER = False
 # Results are tracked in our own models (ImportFile), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True

@@ -85,9 +85,14 @@ def test_unhandled_error_is_500_json_without_trace(api_client, caplog):
     assert "secret internals" in caplog.text
 
 
-def test_unknown_url_is_404_json(api_client):
-    response = api_client.get("/api/v1/no-such-thing")
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/no-such-thing/", "/api/v2/users"])
+def test_unknown_url_is_404_json(api_client, settings, debug, path):
+    # With DEBUG on, Django answers its HTML debug page unless the API replaces it.
+    settings.DEBUG = debug
+    response = api_client.get(path)
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     assert response.json() == {"message": "Not found."}
 
 
