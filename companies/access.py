@@ -100,6 +100,23 @@ def users_visible_to(viewer):
     return User.objects.filter(Q(pk=viewer.pk) | Q(pk__in=shared))
 
 
+def users_administered_by(viewer):
+    """Users holding an access in a company where the viewer manages users (owner/admin).
+
+    Consent to join (19/22): only these may be given a new access by the viewer, moving a colleague
+    around its own organization; anyone else joins by invitation or is created new.
+    """
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if not viewer.is_authenticated:
+        return User.objects.none()
+    administered = UserAccess.objects.filter(user=viewer, access__name__in=PERMISSIONS["users.manage"]).values(
+        "company_id"
+    )
+    return User.objects.filter(pk__in=UserAccess.objects.filter(company_id__in=administered).values("user_id"))
+
+
 def user_get_visible(*, viewer, user_id):
     """A user the viewer may see, else 404 (an invisible user and a missing one look the same)."""
     user_id = as_id(user_id)

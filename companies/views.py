@@ -8,7 +8,7 @@ from accounts.serializers import UserSerializer
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
-from leadsy.api.throttles import IPThrottle
+from leadsy.api.throttles import IPThrottle, KeyedThrottle
 
 from . import selectors, services
 from .access import as_id, companies_visible_to, company_get_for_user, user_get_visible
@@ -29,7 +29,7 @@ from .serializers import (
     UserAccessCreateSerializer,
     UserAccessSerializer,
 )
-from .user_serializers import CompanyUserSerializer, InvitationSerializer
+from .user_serializers import CompanyUserSerializer, InvitationSerializer, PendingInvitationSerializer
 
 
 def _text_param(request, name: str, limit: int = 200) -> str:
@@ -219,7 +219,11 @@ class UserAccessListView(APIView):
     @extend_schema(
         tags=["User access"],
         summary="Give a user an access in a company (owner/admin there)",
-        description="422 when the plan's `max_users` is reached. Only an owner grants the owner level.",
+        description=(
+            "Consent: only for a user who already holds an access in a company you administer; anyone else "
+            "→ 404 and nothing is created (they join by invitation). 422 when the plan's `max_users` is "
+            "reached. Only an owner grants the owner level."
+        ),
         request=UserAccessCreateSerializer,
         responses={201: envelope("user_access", UserAccessSerializer)},
     )
@@ -258,7 +262,8 @@ class UserAccessListView(APIView):
 class UserAccessDetailView(APIView):
     @extend_schema(
         tags=["User access"],
-        summary="Remove a user's access (owner/admin of its company)",
+        summary="Remove a user's access (owner/admin of its company), or leave a company (your own access)",
+        description="A company never loses its last owner (422).",
         responses={200: MessageSerializer},
     )
     def delete(self, request, user_id, user_access_id):
@@ -281,6 +286,12 @@ class InvitationCodeThrottle(IPThrottle):
     scope = "invitation_code"
 
 
+class InvitationsPerCompanyThrottle(KeyedThrottle):
+    """Each invitation emails an address of the inviter's choosing: bound how many a company sends."""
+
+    scope = "invitations_company"
+
+
 INVITATION = envelope("invitation", InvitationSerializer)
 
 
@@ -296,6 +307,8 @@ class InvitationListView(APIView):
         company = company_get_for_user(
             user=request.user, company_id=data["company_id"], permission="invitations.manage"
         )
+        # Counted per company once the caller is known to manage it, so nobody else can use up its quota.
+        InvitationsPerCompanyThrottle().check(key=str(company.pk))
         invitation = services.invitation_create(
             actor=request.user, company=company, email=data["email"], access=_access_level(data["access_id"])
         )
@@ -306,12 +319,18 @@ class InvitationPendingView(APIView):
     @extend_schema(
         tags=["Invitations"],
         summary="Pending invitations: those to the caller's email and those of companies it administers",
+        description=(
+            "`code` is shown to the inviting company's owners/admins and to an invitee whose email is "
+            "verified; otherwise it is null (use the emailed link)."
+        ),
         parameters=[*PAGINATION_PARAMETERS, OpenApiParameter("email", OpenApiTypes.EMAIL)],
-        responses={200: list_envelope("invitations", InvitationSerializer)},
+        responses={
+            200: list_envelope("invitations", PendingInvitationSerializer, name="PendingInvitationsListEnvelope")
+        },
     )
     def get(self, request):
         invitations = selectors.pending_invitations(viewer=request.user, email=_text_param(request, "email", 254))
-        return paginated_response(request, invitations, InvitationSerializer, key="invitations")
+        return paginated_response(request, invitations, PendingInvitationSerializer, key="invitations")
 
 
 class InvitationDetailView(APIView):
