@@ -48,3 +48,40 @@ class VerificationResendThrottle(UserRateThrottle):
     """Each resend emails the caller's address: bound how often anyone can make us do it."""
 
     scope = "verify_email_resend"
+
+
+# --- The admin site's login: the API login's limits and counters -------------------------------------
+
+
+class _AdminLoginEmailThrottle(LoginEmailThrottle):
+    field = "username"  # the admin form's name for the email; same scope, so the same bucket as the API
+
+
+class _FormRequest:
+    """What the throttles read of a request (client address, body), for a plain Django form post."""
+
+    def __init__(self, request):
+        self.META = request.META
+        self.headers = request.headers
+        self.data = request.POST
+
+
+def admin_login(request, **kwargs):
+    """`/admin/login/` throttled as `POST /users/login` is, before the form authenticates (hashes) anything.
+
+    An attacker alternating between the two logins draws on one budget per IP and per email.
+    """
+    from django.contrib import admin
+    from django.http import JsonResponse
+
+    if request.method == "POST":
+        form_request = _FormRequest(request)
+        for throttle in (LoginIPThrottle(), _AdminLoginEmailThrottle()):
+            if not throttle.allow_request(form_request, None):
+                wait = max(1, int(throttle.wait() or 1))
+                return JsonResponse(
+                    {"message": f"Request was throttled. Expected available in {wait} seconds."},
+                    status=429,
+                    headers={"Retry-After": str(wait)},
+                )
+    return admin.site.login(request, **kwargs)

@@ -328,7 +328,7 @@ class UserAvatarView(APIView):
         tags=TAGS,
         summary="Set a user's avatar (base64 JSON)",
         description=(
-            "PNG, JPEG, WebP or GIF up to 5 MB and 25 million pixels, verified by decoding it and stored "
+            "PNG, JPEG, WebP or GIF up to 5 MB and 16.8 million pixels (WebP 8.4), verified by decoding it and stored "
             "re-encoded without metadata. Anything else → 422 and the old avatar stays."
         ),
         request=AvatarSetSerializer,

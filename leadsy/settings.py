@@ -124,6 +124,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24 
 # Links in emails (set-password, invitations) point at the web client.
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
 
+# Production must give the JWTs a key of their own (deploy check leadsy.E001); development derives one.
+JWT_SIGNING_KEY_IS_OWN = bool(env.str("JWT_SIGNING_KEY", default=""))
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
