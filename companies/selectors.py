@@ -31,11 +31,12 @@ def access_list() -> QuerySet[Access]:
     return Access.objects.all()
 
 
-def company_users(*, company: Company, q: str = ""):
+def company_users(*, tenant: tenancy.Tenant, q: str = ""):
     """Users of a company, each with its access there (`company_access`), searchable by name or email."""
     from django.contrib.auth import get_user_model
     from django.db.models import Prefetch
 
+    company = tenancy.require_tenant(tenant).company
     users = get_user_model().objects.filter(user_accesses__company=company)
     q = (q or "").strip()
     if q:

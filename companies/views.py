@@ -11,7 +11,7 @@ from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSer
 from leadsy.api.throttles import IPThrottle, KeyedThrottle
 
 from . import selectors, services
-from .access import as_id, companies_visible_to, company_get_for_user, user_get_visible
+from .access import CompanyScopedView, as_id, companies_visible_to, company_get_for_user, user_get_visible
 from .images import verified_image_file
 from .models import Access, Invitation, UserAccess
 from .serializers import (
@@ -59,7 +59,10 @@ QUERY_COMPANY_ID = OpenApiParameter("company_id", OpenApiTypes.INT, description=
 
 
 # --- Companies ------------------------------------------------------------------------------------
-class CompanyAvatarView(APIView):
+class CompanyAvatarView(CompanyScopedView):
+    company_permissions = {"PUT": "company.manage", "DELETE": "company.manage"}
+    company_source = "body_or_query"
+
     @extend_schema(
         tags=["Companies"],
         summary="Upload a company avatar (owner/admin)",
@@ -69,9 +72,8 @@ class CompanyAvatarView(APIView):
     )
     def put(self, request):
         data = validated(CompanyAvatarSerializer, request.data)
-        company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="company.manage")
         image = verified_image_file(base64_data=data["avatar_base64"], field="avatar_base64")
-        company = services.company_avatar_set(company=company, image=image)
+        company = services.company_avatar_set(company=self.tenant.company, image=image)
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
     @extend_schema(
@@ -82,12 +84,7 @@ class CompanyAvatarView(APIView):
         responses={200: COMPANY},
     )
     def delete(self, request):
-        raw = request.data.get("company_id") if hasattr(request.data, "get") else None
-        raw = raw if raw is not None else request.query_params.get("company_id")
-        if raw is None:
-            raise ValidationError({"company_id": ["This field is required."]})
-        company = company_get_for_user(user=request.user, company_id=raw, permission="company.manage")
-        company = services.company_avatar_delete(company=company)
+        company = services.company_avatar_delete(company=self.tenant.company)
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
 
@@ -123,14 +120,17 @@ class CompanyListView(APIView):
         return object_response("company", CompanySerializer(company, context={"request": request}).data, status=201)
 
 
-class CompanyDetailView(APIView):
+class CompanyDetailView(CompanyScopedView):
+    company_permissions = {"GET": "company.view"}
+
     @extend_schema(tags=["Companies"], summary="Show a company", responses={200: COMPANY})
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id)
-        return object_response("company", CompanySerializer(company, context={"request": request}).data)
+        return object_response("company", CompanySerializer(self.tenant.company, context={"request": request}).data)
 
 
-class CompanyUsersView(APIView):
+class CompanyUsersView(CompanyScopedView):
+    company_permissions = {"GET": "users.view"}
+
     @extend_schema(
         tags=["Company users"],
         summary="Users of a company, each with its access there",
@@ -141,13 +141,14 @@ class CompanyUsersView(APIView):
         responses={200: list_envelope("users", CompanyUserSerializer, name="CompanyUsersListEnvelope")},
     )
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="users.view")
-        users = selectors.company_users(company=company, q=_text_param(request, "q"))
+        users = selectors.company_users(tenant=self.tenant, q=_text_param(request, "q"))
         return paginated_response(request, users, CompanyUserSerializer, key="users")
 
 
 # --- Cycles ---------------------------------------------------------------------------------------
-class CompanyCyclesView(APIView):
+class CompanyCyclesView(CompanyScopedView):
+    company_permissions = {"PUT": "company.manage", "POST": "company.manage"}
+
     @extend_schema(
         tags=["Cycles"],
         summary="Turn cycles on or off for a company (owner/admin)",
@@ -155,9 +156,8 @@ class CompanyCyclesView(APIView):
         responses={200: COMPANY},
     )
     def put(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
         data = validated(CyclesFlagSerializer, request.data)
-        company = services.company_cycles_set(company=company, enabled=data["cycles_enabled"])
+        company = services.company_cycles_set(company=self.tenant.company, enabled=data["cycles_enabled"])
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
     @extend_schema(
@@ -167,9 +167,8 @@ class CompanyCyclesView(APIView):
         responses={201: envelope("cycle", CycleSerializer)},
     )
     def post(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
         data = validated(CycleCreateSerializer, request.data)
-        cycle = services.cycle_create(company=company, **data)
+        cycle = services.cycle_create(company=self.tenant.company, **data)
         return object_response("cycle", CycleSerializer(cycle).data, status=201)
 
 
@@ -201,7 +200,12 @@ class AccessDetailView(APIView):
 USER_ACCESSES = list_envelope("user_accesses", UserAccessSerializer)
 
 
-class UserAccessListView(APIView):
+class UserAccessListView(CompanyScopedView):
+    # GET reads one user's accesses across the companies the caller sees (`?company_id=` narrows it);
+    # PUT names a company per entry, each checked by the service: neither acts in one company.
+    company_permissions = {"GET": None, "POST": "users.manage", "PUT": None}
+    company_source = "body"
+
     @extend_schema(
         tags=["User access"],
         summary="A user's accesses in the companies the caller can see",
@@ -230,11 +234,10 @@ class UserAccessListView(APIView):
     def post(self, request, user_id):
         user = user_get_visible(viewer=request.user, user_id=user_id)
         data = validated(UserAccessCreateSerializer, request.data)
-        company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="users.manage")
         access = services.user_access_create(
             actor=request.user,
             user=user,
-            company=company,
+            company=self.tenant.company,
             access=_access_level(data["access_id"]),
             primary=data["primary"],
         )
@@ -295,7 +298,10 @@ class InvitationsPerCompanyThrottle(KeyedThrottle):
 INVITATION = envelope("invitation", InvitationSerializer)
 
 
-class InvitationListView(APIView):
+class InvitationListView(CompanyScopedView):
+    company_permissions = {"POST": "invitations.manage"}
+    company_source = "body"
+
     @extend_schema(
         tags=["Invitations"],
         summary="Invite an email into a company (owner/admin); the code goes out by email, valid 7 days",
@@ -303,14 +309,14 @@ class InvitationListView(APIView):
         responses={201: INVITATION},
     )
     def post(self, request):
-        data = validated(InvitationCreateSerializer, request.data)
-        company = company_get_for_user(
-            user=request.user, company_id=data["company_id"], permission="invitations.manage"
-        )
         # Counted per company once the caller is known to manage it, so nobody else can use up its quota.
-        InvitationsPerCompanyThrottle().check(key=str(company.pk))
+        InvitationsPerCompanyThrottle().check(key=str(self.tenant.company.pk))
+        data = validated(InvitationCreateSerializer, request.data)
         invitation = services.invitation_create(
-            actor=request.user, company=company, email=data["email"], access=_access_level(data["access_id"])
+            actor=request.user,
+            company=self.tenant.company,
+            email=data["email"],
+            access=_access_level(data["access_id"]),
         )
         return object_response("invitation", InvitationSerializer(invitation).data, status=201)
 

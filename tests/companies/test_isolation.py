@@ -139,7 +139,7 @@ ROUTES: list[Row] = [
         "users.manage",
         201,
         lambda c, w: c.post(f"/api/v1/users/{w.colleague.id}/user_access", _grant(w), format="json"),
-        overrides={"owner": 404, "admin": 404, "agent": 404},  # the agent does not even see it
+        overrides={"owner": 404, "admin": 404},  # the agent's level in the company answers first: 403
     ),
     Row(
         "user-access-list",
