@@ -336,3 +336,38 @@ def test_admin_and_api_logins_share_one_budget(client, api_client, user):
         assert login(api_client, user.email, "wrong").status_code == 401
         assert client.post("/admin/login/", {"username": user.email, "password": "wrong"}).status_code == 200
     assert login(api_client, user.email, "wrong").status_code == 429
+
+
+def test_invitations_are_limited_per_company_and_only_admins_spend_the_budget(
+    client_for, company_member, monkeypatch, settings
+):
+    from companies.views import InvitationsPerCompanyThrottle
+
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["invitations_company"] == "100/day"
+    monkeypatch.setattr(InvitationsPerCompanyThrottle, "rate", "3/day", raising=False)
+    owner = company_member(level="owner")
+    outsider = company_member(level="owner")
+    agent = company_member(owner.company, "agent")
+
+    def invite(client, n):
+        body = {"email": f"guest{n}@example.com", "company_id": owner.company.id, "access_id": access("agent").id}
+        return client.post("/api/v1/invitations", body, format="json")
+
+    # Refused callers (outsider 404, agent 403) do not count against the company.
+    assert [invite(client_for(outsider), n).status_code for n in range(5)] == [404] * 5
+    assert [invite(client_for(agent), n).status_code for n in range(5)] == [403] * 5
+    assert [invite(client_for(owner), n).status_code for n in range(3)] == [201] * 3
+    response = invite(client_for(owner), 3)
+    assert response.status_code == 429 and int(response["Retry-After"]) > 3600
+    assert Invitation.objects.filter(company=owner.company).count() == 3
+
+
+def test_the_schema_documents_verification_and_email_change(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in (
+        "/api/v1/users/verify_email",
+        "/api/v1/users/verify_email/resend",
+        "/api/v1/users/email_change/confirm",
+    ):
+        assert "post" in schema["paths"][path], path
+    assert "email_verified" in schema["components"]["schemas"]["User"]["properties"]
