@@ -155,14 +155,13 @@ def user_update(*, user, updated_by, data: dict):
     new_email = data["email"].strip().lower() if "email" in data else None
     changes_email = new_email is not None and new_email != user.email
     changes_status = "status" in data and data["status"] != user.status
-    changes_names = any(field in data for field in ("first_name", "last_name"))
     if (changes_email or "password" in data) and not is_self:
         raise PermissionDenied(CREDENTIALS_ARE_OWN)
     administers = not is_self and user_administered_by(actor=updated_by, user=user)
+    if not (is_self or administers):
+        raise PermissionDenied("Only the user itself or an owner/admin of every company of the user can change it.")
     if changes_status and not administers:
         raise PermissionDenied("Only an owner or admin of every company of the user can change its status.")
-    if changes_names and not (is_self or administers):
-        raise PermissionDenied("Only the user itself or an owner/admin of every company of the user can change it.")
 
     errors = {}
     if (changes_email or "password" in data) and not user.check_password(data.get("current_password") or ""):

@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "InvitationStatusEnum": "companies.models.Invitation.Status",
         "SubscriptionStatusEnum": "billing.models.Subscription.Status",
         "UserStatusEnum": "accounts.models.User.Status",
+        "AuthErrorCodeEnum": "leadsy.api.schema.AUTH_ERROR_CODES",
     }
 )
 
