@@ -225,6 +225,11 @@ class TestUpdate:
         colleague.refresh_from_db()
         assert colleague.first_name != "X"
 
+    def test_a_colleague_who_may_not_change_you_gets_403_even_for_an_empty_body(self, client_for, company_member):
+        agent = company_member(level="agent")
+        colleague = company_member(agent.company, "agent")
+        assert client_for(agent).put(f"/api/v1/users/{colleague.id}", {}, format="json").status_code == 403
+
     def test_admin_cannot_set_a_members_email_or_password_403(self, client_for, company_member):
         admin = company_member(level="admin")
         agent = company_member(admin.company, "agent")
