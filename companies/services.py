@@ -305,8 +305,11 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     """Send the email again with a fresh 7 days."""
+    # Lock only the invitation row (PostgreSQL refuses FOR UPDATE on the nullable side of the inviter's join).
     invitation = (
-        Invitation.objects.select_for_update().select_related("company", "access", "invited_by").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("company", "access", "invited_by")
+        .get(pk=invitation.pk)
     )
     if invitation.accepted_at or invitation.revoked_at:
         raise Conflict(f"This invitation is {invitation.status} and can no longer be used.")
