@@ -44,6 +44,22 @@ class SignupUserThrottle(UserRateThrottle):
         return super().get_cache_key(request, view)
 
 
+class CredentialChangeThrottle(UserRateThrottle):
+    """`PUT /users/{id}` with `password` or `email` checks `current_password`: at the login's per-email rate
+    per caller, so a stolen access token cannot guess the password it would need to take the account."""
+
+    scope = "login_email"
+
+    def get_cache_key(self, request, view):
+        try:
+            data = request.data if hasattr(request.data, "keys") else {}
+        except Exception:  # unparsable body: the view answers 422 itself
+            return None
+        if not (request.user and request.user.is_authenticated) or not ({"password", "email"} & set(data.keys())):
+            return None
+        return self.cache_format % {"scope": "credential_change", "ident": request.user.pk}
+
+
 class VerificationResendThrottle(UserRateThrottle):
     """Each resend emails the caller's address: bound how often anyone can make us do it."""
 

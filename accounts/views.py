@@ -44,6 +44,7 @@ from .serializers import (
     ValidateJwtResponseSerializer,
 )
 from .throttles import (
+    CredentialChangeThrottle,
     LoginEmailThrottle,
     LoginIPThrottle,
     PasswordResetEmailThrottle,
@@ -138,6 +139,11 @@ class UsersView(APIView):
 
 
 class UserDetailView(APIView):
+    def get_throttles(self):
+        if self.request.method == "PUT":
+            return [CredentialChangeThrottle(), UserThrottle()]
+        return super().get_throttles()
+
     @extend_schema(tags=TAGS, summary="Show a user", responses={200: USER_ENVELOPE})
     def get(self, request, user_id: int):
         user = user_get_for_user(user=request.user, user_id=user_id)

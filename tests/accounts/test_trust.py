@@ -371,3 +371,17 @@ def test_the_schema_documents_verification_and_email_change(api_client):
     ):
         assert "post" in schema["paths"][path], path
     assert "email_verified" in schema["components"]["schemas"]["User"]["properties"]
+
+
+def test_guessing_the_current_password_is_throttled_before_hashing(client_for, user, counting_hasher):
+    client = client_for(user)
+    for n in range(10):
+        body = {"password": NEW_PASSWORD, "current_password": f"guess-{n}"}
+        assert client.put(f"/api/v1/users/{user.id}", body, format="json").status_code == 422
+    hashed = counting_hasher.calls
+    body = {"password": NEW_PASSWORD, "current_password": PASSWORD}
+    response = client.put(f"/api/v1/users/{user.id}", body, format="json")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert counting_hasher.calls == hashed
+    # Renaming is not a credential change: not counted.
+    assert client.put(f"/api/v1/users/{user.id}", {"first_name": "Still"}, format="json").status_code == 200
