@@ -14,7 +14,14 @@ from rest_framework.views import APIView
 from companies.access import company_get_for_user
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
-from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
+from leadsy.api.schema import (
+    PAGINATION_PARAMETERS,
+    AuthErrorSerializer,
+    ErrorSerializer,
+    MessageSerializer,
+    envelope,
+    list_envelope,
+)
 from leadsy.api.throttles import UserThrottle
 from legal.services import terms_accept
 
@@ -123,7 +130,7 @@ class UsersView(APIView):
             "anonymous → 403, invisible company → 404, too low a level → 403; nothing is created then."
         ),
         request=UserCreateSerializer,
-        responses={201: USER_ENVELOPE, 401: ErrorSerializer, 403: ErrorSerializer},
+        responses={201: USER_ENVELOPE, 401: AuthErrorSerializer, 403: ErrorSerializer},
     )
     def post(self, request):
         data = validated(UserCreateSerializer, request.data)
@@ -201,7 +208,7 @@ class LoginView(CredentialsView):
         summary="Log in with email and password",
         description="401 with one message for an unknown email, a wrong password, or a user who cannot log in.",
         request=LoginSerializer,
-        responses={200: LoginResponseSerializer, 401: ErrorSerializer},
+        responses={200: LoginResponseSerializer, 401: AuthErrorSerializer},
     )
     def post(self, request):
         data = validated(LoginSerializer, request.data)
@@ -219,7 +226,7 @@ class TokenRefreshView(CredentialsView):
         summary="Exchange a refresh token for new tokens",
         description="The refresh token is single-use: the answer carries its replacement.",
         request=TokenRefreshInputSerializer,
-        responses={200: TokensSerializer, 401: ErrorSerializer},
+        responses={200: TokensSerializer, 401: AuthErrorSerializer},
     )
     def post(self, request):
         data = validated(TokenRefreshInputSerializer, request.data)

@@ -7,7 +7,14 @@ from rest_framework.views import APIView
 from accounts.serializers import UserSerializer
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
-from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
+from leadsy.api.schema import (
+    PAGINATION_PARAMETERS,
+    AuthErrorSerializer,
+    ErrorSerializer,
+    MessageSerializer,
+    envelope,
+    list_envelope,
+)
 from leadsy.api.throttles import IPThrottle, KeyedThrottle
 
 from . import selectors, services
@@ -363,7 +370,7 @@ class InvitationAcceptView(APIView):
         request=InvitationAcceptSerializer,
         responses={
             200: envelope("user", UserSerializer),
-            401: ErrorSerializer,
+            401: AuthErrorSerializer,
             403: ErrorSerializer,
             409: ErrorSerializer,
         },

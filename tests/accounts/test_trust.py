@@ -371,6 +371,13 @@ def test_the_schema_documents_verification_and_email_change(api_client):
     ):
         assert "post" in schema["paths"][path], path
     assert "email_verified" in schema["components"]["schemas"]["User"]["properties"]
+    assert schema["components"]["schemas"]["AuthErrorCodeEnum"]["enum"] == [
+        "not_authenticated",
+        "token_expired",
+        "token_invalid",
+    ]
+    login_401 = schema["paths"]["/api/v1/users/login"]["post"]["responses"]["401"]
+    assert login_401["content"]["application/json"]["schema"]["$ref"].endswith("/AuthError")
 
 
 def test_guessing_the_current_password_is_throttled_before_hashing(client_for, user, counting_hasher):
