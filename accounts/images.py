@@ -18,10 +18,16 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from rest_framework.exceptions import ValidationError
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-# An avatar never needs more; the cap is checked on the header, before any pixel is decoded.
-# Pillow's own limit (about 89 Mpx) only *warns* up to twice that, so a tiny PNG declaring
-# 144 Mpx would otherwise be decoded into hundreds of MB.
-MAX_IMAGE_PIXELS = 25_000_000
+# Pixel caps per format, checked on the header before any pixel is decoded (Pillow's own limit, about
+# 89 Mpx, only *warns* up to twice that). The worst accepted image of each format must cost < 1 s of
+# CPU and < 200 MB (R38; tests/accounts/test_image_cost.py). Measured here, the worst cases are a
+# progressive CMYK JPEG (libjpeg keeps every coefficient of a progressive scan, even when it decodes
+# at a reduced scale), a 16-bit RGBA PNG and a WebP (its decoder hands over a full RGBA copy):
+# about 150 MB and 0.3 s each at these caps. 25 Mpx cost 1.6 s and 360 MB (issue 13).
+MAX_PIXELS = {"JPEG": 4096 * 4096, "PNG": 4096 * 4096, "GIF": 4096 * 4096, "WEBP": 2896 * 2896}
+# What is stored: an avatar is shown small; larger images are scaled down right after decoding, so
+# the re-encoding (and every copy it makes) works on at most this many pixels.
+AVATAR_MAX_SIDE = 1024
 ALLOWED_FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 ALLOWED_MIME_TYPES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 # Base64 grows by 4/3; anything longer cannot decode to an allowed size, so it is refused before decoding.
@@ -63,13 +69,15 @@ def _open(raw: bytes, field: str) -> Image.Image:
         try:
             probe = Image.open(io.BytesIO(raw), formats=ALLOWED_FORMATS)
             width, height = probe.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise _invalid(field, f"The image has more than {MAX_IMAGE_PIXELS // 1_000_000} million pixels.")
+            limit = MAX_PIXELS[probe.format]
+            if width * height > limit:
+                raise _invalid(field, f"The image has more than {limit / 1_000_000:.1f} million pixels.")
             if getattr(probe, "is_animated", False):
                 raise _invalid(field, "Animated images are not supported.")
             probe.verify()  # checksums and structure; the object is unusable afterwards
             image = Image.open(io.BytesIO(raw), formats=ALLOWED_FORMATS)
-            image.load()
+            # Loads the pixels; for JPEG it first asks the decoder for a reduced scale (draft).
+            image.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise _invalid(field, "The image is too large once decoded.") from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):

@@ -44,6 +44,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     avatar = models.ImageField(upload_to="avatars/users/", blank=True)
     onboarding_completed = models.BooleanField(default=False)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # The user proved it reads mail at `email` (a link or an invitation code that was emailed there).
+    # Until then invitations addressed to it are shown without their code.
+    email_verified = models.BooleanField(default=False)
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin site.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -47,16 +47,24 @@ def user_list_for_user(*, user, company_id: int | None = None) -> QuerySet:
     return with_primary_access(users.order_by("id"))
 
 
-def user_manageable_by(*, actor, user) -> bool:
-    """Owner/admin of one of the user's companies; an owner there is managed by owners only.
+def user_administered_by(*, actor, user) -> bool:
+    """Owner/admin of **every** company the user belongs to (and owner wherever the user is owner).
 
-    (As with access levels, where touching the owner level needs an owner: an admin must not lock out
-    or take over the company's owner by changing its email, password or status.)
+    "Any one" is not enough: anyone can create a company, and a user added to it would otherwise be
+    administered by its creator (issue 13). Owners are managed by owners only, as with access levels,
+    so an admin cannot lock out the company's owner. A user in no company is administered by nobody.
     """
-    if not actor.is_authenticated:
+    if not actor.is_authenticated or actor.pk == user.pk:
         return False
     user_levels = dict(UserAccess.objects.filter(user=user).values_list("company_id", "access__name"))
-    actor_levels = UserAccess.objects.filter(
-        user=actor, company_id__in=user_levels, access__name__in=PERMISSIONS["users.manage"]
-    ).values_list("company_id", "access__name")
-    return any(level == Access.OWNER or user_levels[company_id] != Access.OWNER for company_id, level in actor_levels)
+    if not user_levels:
+        return False
+    actor_levels = dict(
+        UserAccess.objects.filter(
+            user=actor, company_id__in=user_levels, access__name__in=PERMISSIONS["users.manage"]
+        ).values_list("company_id", "access__name")
+    )
+    return all(
+        company_id in actor_levels and (actor_levels[company_id] == Access.OWNER or level != Access.OWNER)
+        for company_id, level in user_levels.items()
+    )

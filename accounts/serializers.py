@@ -30,7 +30,7 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = [
             "id", "first_name", "last_name", "email", "status", "full_name", "avatar_route",
-            "primary_access", "primary_company", "onboarding_completed", "terms_accepted_at",
+            "primary_access", "primary_company", "onboarding_completed", "terms_accepted_at", "email_verified",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -84,15 +84,21 @@ class UserCreateSerializer(serializers.Serializer):
 class UserUpdateSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
-    email = serializers.EmailField(max_length=254, required=False)
-    password = serializers.CharField(max_length=128, required=False, write_only=True, trim_whitespace=False)
+    email = serializers.EmailField(
+        max_length=254, required=False,
+        help_text="Yours only, with `current_password`: takes effect when the link sent to it is confirmed.",
+    )  # fmt: skip
+    password = serializers.CharField(
+        max_length=128, required=False, write_only=True, trim_whitespace=False,
+        help_text="Yours only, with `current_password`.",
+    )  # fmt: skip
     current_password = serializers.CharField(
         max_length=128, required=False, write_only=True, trim_whitespace=False,
-        help_text="Required with `password` when changing your own password.",
+        help_text="Required with `password` or a new `email` (yours only).",
     )  # fmt: skip
     status = serializers.ChoiceField(
         choices=[User.Status.ACTIVE, User.Status.INACTIVE], required=False,
-        help_text="Only an owner/admin of one of the user's companies; not on yourself.",
+        help_text="Only an owner/admin of every company of the user; not on yourself.",
     )  # fmt: skip
 
 
@@ -127,6 +133,13 @@ class ValidateJwtResponseSerializer(serializers.Serializer):
 
 class PasswordResetSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
+
+
+class EmailLinkSerializer(serializers.Serializer):
+    """`{uid, token}` from an emailed link (verify email, confirm an email change)."""
+
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=1024)
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):

@@ -8,9 +8,7 @@ from django.contrib.auth import authenticate, get_user_model, password_validatio
 from django.contrib.auth.models import update_last_login
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
@@ -23,15 +21,18 @@ from companies.access import require
 from companies.models import Access, Company, UserAccess
 from companies.services import AccessChange, user_accesses_apply
 from leadsy.api.errors import Conflict
+from leadsy.mail import send_templated_email
 
 from .images import verified_image_file
-from .selectors import user_manageable_by
+from .selectors import user_administered_by
+from .tokens import email_change_target, email_change_token, email_verification_token
 
 User = get_user_model()
 
 LOGIN_FAILED = "Invalid email or password."
 REFRESH_FAILED = "Token is invalid or expired"
 INVALID_RESET_LINK = "This link is invalid, expired or already used."
+CREDENTIALS_ARE_OWN = "A user's email and password are its own: only that user changes them."
 
 
 # --- Sign-up -----------------------------------------------------------------------------------
@@ -93,7 +94,11 @@ def user_create(
     _save_unique_email(user)
     if entries:
         user_accesses_create_for_new_user(user=user, entries=entries, actor=created_by)
-    if not password:
+    if password:
+        # Active at once but unverified: invitations to this address keep their code from it until
+        # the emailed link proves the mailbox.
+        _send_verification_email(user=user)
+    else:
         _send_password_email_on_commit(user=user, setting=True)
     return user
 
@@ -139,43 +144,135 @@ def user_accesses_create_for_new_user(*, user, entries: list[dict], actor=None) 
 
 @transaction.atomic
 def user_update(*, user, updated_by, data: dict):
-    """Partial update. Yourself, or an owner/admin of one of the user's companies; `status` only by the latter."""
-    is_self = user.pk == updated_by.pk
-    manager = user_manageable_by(actor=updated_by, user=user)
-    if not is_self and not manager:
-        raise PermissionDenied("Only the user itself or an owner/admin of one of its companies can change it.")
-    user = User.objects.select_for_update().get(pk=user.pk)
-    errors = {}
-    revoke = False
+    """Partial update, all or nothing (note 10 of the contract).
 
-    if "status" in data and data["status"] != user.status:
-        if is_self or not manager:
-            raise PermissionDenied("Only an owner or admin of one of the user's companies can change its status.")
-        if data["status"] == User.Status.ACTIVE and not user.has_usable_password():
-            errors["status"] = ["The user has not set a password yet."]
+    `email` and `password` only by the user itself, with `current_password`; a new email waits for
+    the link sent to it (`email_change_confirm`). Names by the user itself or by someone who
+    administers every company the user belongs to; `status` only by the latter, never on yourself.
+    """
+    is_self = user.pk == updated_by.pk
+    user = User.objects.select_for_update().get(pk=user.pk)
+    new_email = data["email"].strip().lower() if "email" in data else None
+    changes_email = new_email is not None and new_email != user.email
+    changes_status = "status" in data and data["status"] != user.status
+    if (changes_email or "password" in data) and not is_self:
+        raise PermissionDenied(CREDENTIALS_ARE_OWN)
+    administers = not is_self and user_administered_by(actor=updated_by, user=user)
+    if not (is_self or administers):
+        raise PermissionDenied("Only the user itself or an owner/admin of every company of the user can change it.")
+    if changes_status and not administers:
+        raise PermissionDenied("Only an owner or admin of every company of the user can change its status.")
+
+    errors = {}
+    if (changes_email or "password" in data) and not user.check_password(data.get("current_password") or ""):
+        reason = (
+            "This field is required." if not data.get("current_password") else "Your current password is not correct."
+        )
+        errors["current_password"] = [reason]
+    if changes_email and _email_taken(new_email, exclude_id=user.pk):
+        errors["email"] = ["A user with this email already exists."]
+    if "password" in data and "current_password" not in errors:
+        try:
+            _validate_password(data["password"], user=user)
+        except ValidationError as error:
+            errors.update(error.detail)
+    if changes_status and data["status"] == User.Status.ACTIVE and not user.has_usable_password():
+        errors["status"] = ["The user has not set a password yet."]
+    if errors:
+        raise ValidationError(errors)
+
+    revoke = False
+    if changes_status:
         user.status = data["status"]
         revoke = user.status == User.Status.INACTIVE
-    if "email" in data and data["email"].lower() != user.email:
-        if _email_taken(data["email"], exclude_id=user.pk):
-            errors["email"] = ["A user with this email already exists."]
-        user.email = data["email"]
     for field in ("first_name", "last_name"):
         if field in data:
             setattr(user, field, data[field])
     if "password" in data:
-        if is_self and not user.check_password(data.get("current_password") or ""):
-            errors["current_password"] = ["Your current password is not correct."]
-        else:
-            _validate_password(data["password"], user=user)
-            user.set_password(data["password"])
-            if user.status == User.Status.PENDING:
-                user.status = User.Status.ACTIVE
-            revoke = True
-    if errors:
-        raise ValidationError(errors)
-    _save_unique_email(user)
+        user.set_password(data["password"])
+        revoke = True
+    if changes_email:
+        # After the password change above: the link hashes the password the user will have.
+        _send_email_change_emails(user=user, new_email=new_email)
+    user.save()
     if revoke:
         user_tokens_revoke(user=user)
+    return user
+
+
+def _send_email_change_emails(*, user, new_email: str) -> None:
+    """The link goes to the new address (it proves that mailbox); the old address is told."""
+    query = urlencode({"uid": _uid(user), "token": email_change_token(user=user, new_email=new_email)})
+    context = {
+        "first_name": user.first_name,
+        "old_email": user.email,
+        "new_email": new_email,
+        "valid_days": _valid_days(),
+    }
+    link = f"{settings.FRONTEND_URL.rstrip('/')}/confirm-email-change?{query}"
+    send_templated_email(
+        to=new_email, template="accounts/email/email_change_confirm", context={**context, "link": link}
+    )
+    reset_link = f"{settings.FRONTEND_URL.rstrip('/')}/forgot-password"
+    send_templated_email(
+        to=user.email, template="accounts/email/email_change_notice", context={**context, "reset_link": reset_link}
+    )
+
+
+@transaction.atomic
+def email_change_confirm(*, uid: str, token: str):
+    """Endpoint 57: the link sent to the new address. It works once: it hashes the email it replaces."""
+    user = _user_from_uid(uid)
+    new_email = email_change_target(user=user, token=token) if user is not None else None
+    if new_email is None or user.status == User.Status.INACTIVE:
+        raise ValidationError({"token": [INVALID_RESET_LINK]})
+    if _email_taken(new_email, exclude_id=user.pk):
+        raise ValidationError({"token": ["Another account took this email address meanwhile."]})
+    user.email = new_email
+    user.email_verified = True
+    _save_unique_email(user)
+    # The old address no longer logs in; sessions opened with it end.
+    user_tokens_revoke(user=user)
+    return user
+
+
+# --- Email verification ----------------------------------------------------------------------------
+
+
+def _send_verification_email(*, user) -> None:
+    query = urlencode({"uid": _uid(user), "token": email_verification_token.make_token(user)})
+    send_templated_email(
+        to=user.email,
+        template="accounts/email/verify_email",
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "link": f"{settings.FRONTEND_URL.rstrip('/')}/verify-email?{query}",
+            "valid_days": _valid_days(),
+        },
+    )
+
+
+def verification_email_resend(*, user) -> None:
+    """Endpoint 56 (resend): a fresh link, unless the address is verified already (then nothing is sent)."""
+    if not user.email_verified:
+        _send_verification_email(user=user)
+
+
+@transaction.atomic
+def email_verify(*, uid: str, token: str):
+    """Endpoint 56: the emailed link proves the mailbox. Idempotent for an already verified user."""
+    user = _user_from_uid(uid)
+    if user is None or user.status == User.Status.INACTIVE:
+        raise ValidationError({"token": [INVALID_RESET_LINK]})
+    if not user.email_verified:
+        if not email_verification_token.check_token(user, token):
+            raise ValidationError({"token": [INVALID_RESET_LINK]})
+        user.email_verified = True
+        user.save(update_fields=["email_verified", "updated_at"])
+    elif not email_verification_token.check_token(user, token):
+        # A used link of a verified user answers the same as any bad link.
+        raise ValidationError({"token": [INVALID_RESET_LINK]})
     return user
 
 
@@ -231,7 +328,8 @@ def login(*, request, email: str, password: str) -> tuple:
     # Django's ModelBackend hashes the password for an unknown email too, so both take the same time.
     user = authenticate(request, email=email.strip(), password=password)
     if user is None:
-        raise AuthenticationFailed(LOGIN_FAILED)
+        # Not a token problem: the client is simply not signed in.
+        raise AuthenticationFailed(LOGIN_FAILED, code="not_authenticated")
     refresh = RefreshToken.for_user(user)
     update_last_login(None, user)
     return user, refresh
@@ -298,6 +396,8 @@ def password_reset_confirm(*, uid: str, token: str, password: str):
     user.set_password(password)
     if user.status == User.Status.PENDING:
         user.status = User.Status.ACTIVE
+    # The link was emailed to this address: whoever opened it reads that mailbox.
+    user.email_verified = True
     user.save()
     user_tokens_revoke(user=user)
     return user
@@ -311,30 +411,30 @@ def _user_from_uid(uid: str):
     return User.objects.select_for_update().filter(pk=user_id).first() if 0 < user_id < 2**63 else None
 
 
+def _uid(user) -> str:
+    return urlsafe_base64_encode(force_bytes(user.pk))
+
+
+def _valid_days() -> int:
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // 86400)
+
+
 def password_link(*, user) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    query = urlencode({"uid": uid, "token": default_token_generator.make_token(user)})
+    query = urlencode({"uid": _uid(user), "token": default_token_generator.make_token(user)})
     path = "set-password" if user.status == User.Status.PENDING else "reset-password"
     return f"{settings.FRONTEND_URL.rstrip('/')}/{path}?{query}"
 
 
 def _send_password_email_on_commit(*, user, setting: bool) -> None:
-    # After commit: the link must not reach anyone for a user whose creation was rolled back.
-    transaction.on_commit(lambda: password_email_send(user=user, setting=setting))
-
-
-def password_email_send(*, user, setting: bool) -> None:
-    context = {
-        "user": user,
-        "link": password_link(user=user),
-        "setting": setting,
-        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-    }
-    subject = "Set your Leadsy password" if setting else "Reset your Leadsy password"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("accounts/email/password.txt", context),
-        to=[user.email],
+    # Queued after commit: the link must not reach anyone for a user whose creation was rolled back.
+    send_templated_email(
+        to=user.email,
+        template="accounts/email/password",
+        context={
+            "first_name": user.first_name,
+            "email": user.email,
+            "link": password_link(user=user),
+            "setting": setting,
+            "valid_days": _valid_days(),
+        },
     )
-    message.attach_alternative(render_to_string("accounts/email/password.html", context), "text/html")
-    message.send()

@@ -14,21 +14,29 @@ from rest_framework.views import APIView
 from companies.access import company_get_for_user
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
-from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
+from leadsy.api.schema import (
+    PAGINATION_PARAMETERS,
+    AuthErrorSerializer,
+    ErrorSerializer,
+    MessageSerializer,
+    envelope,
+    list_envelope,
+)
 from leadsy.api.throttles import UserThrottle
 from legal.services import terms_accept
 
 from . import services
 from .selectors import (
+    user_administered_by,
     user_find_by_email_for_user,
     user_get_for_user,
     user_list_for_user,
-    user_manageable_by,
     with_primary_access,
 )
 from .serializers import (
     AvatarDeleteSerializer,
     AvatarSetSerializer,
+    EmailLinkSerializer,
     FindByEmailSerializer,
     LoginResponseSerializer,
     LoginSerializer,
@@ -43,11 +51,15 @@ from .serializers import (
     ValidateJwtResponseSerializer,
 )
 from .throttles import (
+    CredentialChangeThrottle,
     LoginEmailThrottle,
     LoginIPThrottle,
     PasswordResetEmailThrottle,
     PasswordResetIPThrottle,
-    SignupThrottle,
+    SignupIPThrottle,
+    SignupUserThrottle,
+    TokenRefreshThrottle,
+    VerificationResendThrottle,
 )
 
 USER_ENVELOPE = envelope("user", UserSerializer)
@@ -60,12 +72,12 @@ def _user_response(request, user, status=200):
 
 
 def _target_for_change(request, user_id):
-    """The user whose avatar is changed: yourself, or one you manage (visible but not managed → 403)."""
+    """The user whose avatar is changed: yourself, or one you administer (visible but not administered → 403)."""
     if user_id is None or user_id == request.user.pk:
         return request.user
     target = user_get_for_user(user=request.user, user_id=user_id)
-    if not user_manageable_by(actor=request.user, user=target):
-        raise PermissionDenied("Only the user itself or an owner/admin of one of its companies can change it.")
+    if not user_administered_by(actor=request.user, user=target):
+        raise PermissionDenied("Only the user itself or an owner/admin of every company of the user can change it.")
     return target
 
 
@@ -83,7 +95,8 @@ class UsersView(APIView):
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [SignupThrottle(), UserThrottle()]
+            # Per IP whoever calls (a JWT must not lift the limit), and per caller when signed in.
+            return [SignupIPThrottle(), SignupUserThrottle(), UserThrottle()]
         return super().get_throttles()
 
     @extend_schema(
@@ -111,12 +124,13 @@ class UsersView(APIView):
         tags=TAGS,
         summary="Create a user (public sign-up, or an owner/admin adding users to its companies)",
         description=(
-            "Without `password` the user is `pending` and is emailed a link to set one. "
+            "Without `password` the user is `pending` and is emailed a link to set one; with one it is "
+            "`active` but `email_verified` is false until the emailed verification link is opened (56). "
             "`user_accesses_attributes` need a JWT of an owner/admin of every company named: "
             "anonymous → 403, invisible company → 404, too low a level → 403; nothing is created then."
         ),
         request=UserCreateSerializer,
-        responses={201: USER_ENVELOPE, 401: ErrorSerializer, 403: ErrorSerializer},
+        responses={201: USER_ENVELOPE, 401: AuthErrorSerializer, 403: ErrorSerializer},
     )
     def post(self, request):
         data = validated(UserCreateSerializer, request.data)
@@ -132,6 +146,11 @@ class UsersView(APIView):
 
 
 class UserDetailView(APIView):
+    def get_throttles(self):
+        if self.request.method == "PUT":
+            return [CredentialChangeThrottle(), UserThrottle()]
+        return super().get_throttles()
+
     @extend_schema(tags=TAGS, summary="Show a user", responses={200: USER_ENVELOPE})
     def get(self, request, user_id: int):
         user = user_get_for_user(user=request.user, user_id=user_id)
@@ -141,9 +160,11 @@ class UserDetailView(APIView):
         tags=TAGS,
         summary="Update a user (partial)",
         description=(
-            "Yourself, or an owner/admin of one of the user's companies. Changing your own password needs "
-            "`current_password`. `status` only by an owner/admin. A password change or deactivation ends "
-            "the user's sessions: its access and refresh tokens stop working."
+            "`email` and `password` are the user's own: only the user itself, with `current_password` "
+            "(422 without it or when wrong); anyone else → 403. A new `email` takes effect when the link "
+            "sent to it is confirmed (`POST /users/email_change/confirm`); the old address is told. Names: "
+            "yourself or an owner/admin of every company of the user; `status`: only such an owner/admin, "
+            "never yourself. A password change or deactivation ends the user's sessions."
         ),
         request=UserUpdateSerializer,
         responses={200: USER_ENVELOPE},
@@ -187,7 +208,7 @@ class LoginView(CredentialsView):
         summary="Log in with email and password",
         description="401 with one message for an unknown email, a wrong password, or a user who cannot log in.",
         request=LoginSerializer,
-        responses={200: LoginResponseSerializer, 401: ErrorSerializer},
+        responses={200: LoginResponseSerializer, 401: AuthErrorSerializer},
     )
     def post(self, request):
         data = validated(LoginSerializer, request.data)
@@ -198,14 +219,14 @@ class LoginView(CredentialsView):
 
 
 class TokenRefreshView(CredentialsView):
-    throttle_classes = [LoginIPThrottle]
+    throttle_classes = [TokenRefreshThrottle]
 
     @extend_schema(
         tags=TAGS,
         summary="Exchange a refresh token for new tokens",
         description="The refresh token is single-use: the answer carries its replacement.",
         request=TokenRefreshInputSerializer,
-        responses={200: TokensSerializer, 401: ErrorSerializer},
+        responses={200: TokensSerializer, 401: AuthErrorSerializer},
     )
     def post(self, request):
         data = validated(TokenRefreshInputSerializer, request.data)
@@ -261,12 +282,66 @@ class PasswordResetConfirmView(APIView):
         return Response({"message": "Your password has been set. You can log in now."})
 
 
+class EmailVerifyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Verify your email with the emailed link's uid and token",
+        description="An invalid, expired or used link → 422 on `token`.",
+        request=EmailLinkSerializer,
+        responses={200: USER_ENVELOPE},
+    )
+    def post(self, request):
+        data = validated(EmailLinkSerializer, request.data)
+        user = services.email_verify(uid=data["uid"], token=data["token"])
+        return _user_response(request, user)
+
+
+class EmailVerifyResendView(APIView):
+    throttle_classes = [VerificationResendThrottle, UserThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Email yourself a new verification link",
+        description="Nothing is sent when your email is verified already.",
+        request=None,
+        responses={200: MessageSerializer},
+    )
+    def post(self, request):
+        services.verification_email_resend(user=request.user)
+        return Response({"message": "If your email is not verified yet, we have emailed you a link."})
+
+
+class EmailChangeConfirmView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [PasswordResetIPThrottle]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Confirm an email change with the link sent to the new address",
+        description=(
+            "The new address replaces the old one and counts as verified; the user's sessions end. "
+            "An invalid, expired or used link → 422 on `token`."
+        ),
+        request=EmailLinkSerializer,
+        responses={200: USER_ENVELOPE},
+    )
+    def post(self, request):
+        data = validated(EmailLinkSerializer, request.data)
+        user = services.email_change_confirm(uid=data["uid"], token=data["token"])
+        return _user_response(request, user)
+
+
 class UserAvatarView(APIView):
     @extend_schema(
         tags=TAGS,
         summary="Set a user's avatar (base64 JSON)",
         description=(
-            "PNG, JPEG, WebP or GIF up to 5 MB and 25 million pixels, verified by decoding it and stored "
+            "PNG, JPEG, WebP or GIF up to 5 MB and 16.8 million pixels (WebP 8.4), verified by decoding it and stored "
             "re-encoded without metadata. Anything else → 422 and the old avatar stays."
         ),
         request=AvatarSetSerializer,

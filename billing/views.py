@@ -3,7 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
-from companies.access import as_id, company_get_for_user
+from companies.access import CompanyScopedView, as_id
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, envelope, list_envelope
 
@@ -37,7 +37,9 @@ class MembershipDetailView(APIView):
         return object_response("membership", MembershipSerializer(membership).data)
 
 
-class CompanyMembershipView(APIView):
+class CompanyMembershipView(CompanyScopedView):
+    company_permissions = {"POST": "memberships.manage"}
+
     @extend_schema(
         tags=["Memberships"],
         summary="Attach a plan to a company (replaces the current subscription; owner/admin)",
@@ -46,7 +48,7 @@ class CompanyMembershipView(APIView):
         responses={201: SUBSCRIPTION, 409: ErrorSerializer},
     )
     def post(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="memberships.manage")
+        company = self.tenant.company
         raw = request.data.get("membership_id") if hasattr(request.data, "get") else None
         if raw is None:
             raw = request.query_params.get("membership_id")
@@ -59,7 +61,9 @@ class CompanyMembershipView(APIView):
         return object_response("subscription", SubscriptionSerializer(subscription).data, status=201)
 
 
-class CompanyMembershipCancelView(APIView):
+class CompanyMembershipCancelView(CompanyScopedView):
+    company_permissions = {"POST": "memberships.manage"}
+
     @extend_schema(
         tags=["Memberships"],
         summary="Cancel the paid plan; the company returns to the free plan (owner/admin)",
@@ -68,6 +72,5 @@ class CompanyMembershipCancelView(APIView):
         responses={200: SUBSCRIPTION, 409: ErrorSerializer},
     )
     def post(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="memberships.manage")
-        subscription = services.subscription_cancel(company=company)
+        subscription = services.subscription_cancel(company=self.tenant.company)
         return object_response("subscription", SubscriptionSerializer(subscription).data)

@@ -1,14 +1,14 @@
 """Reads of stages, campaigns, questions and leads, scoped by tenancy through `companies.access`.
 
-Every `*_get_for_user` fetches and authorizes in one call: an id that does not exist and an id of a
-company the user cannot see both raise the same NotFound.
+Company data is read only with a `Tenant` (`companies.access.tenant_for`, run by `CompanyScopedView`
+before the handler): a selector here cannot be called with a bare company or id. An id that does not
+exist and an id of another company both raise the same NotFound.
 """
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
-from companies.access import as_id, company_get_for_user
-from companies.models import Company
+from companies.access import Tenant, as_id, require_tenant
 
 from .models import Campaign, Lead, Option, Question, Stage
 
@@ -28,13 +28,6 @@ LEAD_ORDERINGS = {
 DEFAULT_LEAD_ORDERING = "-created_at"
 
 
-def _company_id_of(model, pk: int | None, field: str = "company_id") -> int | None:
-    """The company owning the row, read without loading the row; None when there is no such row."""
-    if pk is None:
-        return None
-    return model.objects.filter(pk=pk).values_list(field, flat=True).first()
-
-
 def stage_list() -> QuerySet[Stage]:
     return Stage.objects.order_by("position")
 
@@ -46,24 +39,19 @@ def _campaigns() -> QuerySet[Campaign]:
     return Campaign.objects.annotate(questions_count=Count("questions")).order_by("-created_at", "-id")
 
 
-def campaign_list(*, company: Company, status: str | None = None) -> QuerySet[Campaign]:
-    campaigns = _campaigns().filter(company=company)
+def campaign_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Campaign]:
+    campaigns = _campaigns().filter(company=require_tenant(tenant).company)
     if status:
         campaigns = campaigns.filter(status=status)
     return campaigns
 
 
-def campaign_get_for_user(*, user, campaign_id, permission: str = "campaigns.view", lock: bool = False) -> Campaign:
-    """The campaign with `questions_count`; 404 when missing or outside the user's companies, 403 by level."""
-    campaign_id = as_id(campaign_id)
-    company_id = _company_id_of(Campaign, campaign_id, "company_id")
-    if company_id is None:
+def campaign_get(*, tenant: Tenant, campaign_id) -> Campaign:
+    """The tenant's campaign with `questions_count`; 404 when missing or another company's."""
+    campaign = _campaigns().filter(company=require_tenant(tenant).company, pk=as_id(campaign_id)).first()
+    if campaign is None:
         raise NotFound()
-    company_get_for_user(user=user, company_id=company_id, permission=permission)
-    if lock:
-        # Serialize changes to one campaign's questions: positions are renumbered as a whole.
-        return Campaign.objects.select_for_update().get(pk=campaign_id)
-    return _campaigns().get(pk=campaign_id)
+    return campaign
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -77,13 +65,12 @@ def question_list(*, campaign: Campaign) -> QuerySet[Question]:
     return questions_with_options(Question.objects.filter(campaign=campaign).order_by("position"))
 
 
-def question_get_for_user(*, user, question_id, permission: str = "campaigns.view") -> Question:
-    question_id = as_id(question_id)
-    company_id = _company_id_of(Question, question_id, "campaign__company_id")
-    if company_id is None:
+def question_get(*, tenant: Tenant, question_id) -> Question:
+    questions = Question.objects.filter(campaign__company=require_tenant(tenant).company, pk=as_id(question_id))
+    question = questions_with_options(questions).first()
+    if question is None:
         raise NotFound()
-    company_get_for_user(user=user, company_id=company_id, permission=permission)
-    return questions_with_options(Question.objects.filter(pk=question_id)).get()
+    return question
 
 
 # --- leads --------------------------------------------------------------------------------------
@@ -96,14 +83,14 @@ def _leads() -> QuerySet[Lead]:
 
 def lead_list(
     *,
-    company: Company,
+    tenant: Tenant,
     stage_id: int | None = None,
     campaign_id: int | None = None,
     import_code: str | None = None,
     q: str | None = None,
     ordering: str = DEFAULT_LEAD_ORDERING,
 ) -> QuerySet[Lead]:
-    leads = _leads().filter(company=company)
+    leads = _leads().filter(company=require_tenant(tenant).company)
     if stage_id is not None:
         leads = leads.filter(stage_id=stage_id)
     if campaign_id is not None:
@@ -123,10 +110,8 @@ def lead_list(
     return leads.order_by(*LEAD_ORDERINGS[ordering])
 
 
-def lead_get_for_user(*, user, lead_id) -> Lead:
-    lead_id = as_id(lead_id)
-    company_id = _company_id_of(Lead, lead_id, "company_id")
-    if company_id is None:
+def lead_get(*, tenant: Tenant, lead_id) -> Lead:
+    lead = _leads().filter(company=require_tenant(tenant).company, pk=as_id(lead_id)).first()
+    if lead is None:
         raise NotFound()
-    company_get_for_user(user=user, company_id=company_id, permission="leads.view")
-    return _leads().get(pk=lead_id)
+    return lead

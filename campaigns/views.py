@@ -2,12 +2,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from companies.access import company_get_for_user
+from companies.access import CompanyScopedView, company_of
 from leadsy.api.input import validated, validated_query
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
 
 from . import selectors, services
+from .models import Campaign, Lead, Question
 from .serializers import (
     CampaignCreateSerializer,
     CampaignListParamsSerializer,
@@ -39,7 +40,9 @@ class StageListView(APIView):
         return paginated_response(request, selectors.stage_list(), StageSerializer, key="stages")
 
 
-class CompanyCampaignsView(APIView):
+class CompanyCampaignsView(CompanyScopedView):
+    company_permissions = {"GET": "campaigns.view", "POST": "campaigns.manage"}
+
     @extend_schema(
         tags=["Campaigns"],
         summary="A company's campaigns, newest first",
@@ -48,9 +51,8 @@ class CompanyCampaignsView(APIView):
         responses={200: list_envelope("campaigns", CampaignSerializer)},
     )
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="campaigns.view")
         params = validated_query(CampaignListParamsSerializer, request)
-        campaigns = selectors.campaign_list(company=company, status=params.get("status"))
+        campaigns = selectors.campaign_list(tenant=self.tenant, status=params.get("status"))
         return paginated_response(request, campaigns, CampaignSerializer, key="campaigns")
 
     @extend_schema(
@@ -60,19 +62,25 @@ class CompanyCampaignsView(APIView):
         responses={201: CAMPAIGN},
     )
     def post(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="campaigns.manage")
-        campaign = services.campaign_create(company=company, **validated(CampaignCreateSerializer, request.data))
+        data = validated(CampaignCreateSerializer, request.data)
+        campaign = services.campaign_create(company=self.tenant.company, **data)
         return object_response("campaign", CampaignSerializer(campaign).data, status=201)
 
 
-class CampaignDetailView(APIView):
+class CampaignDetailView(CompanyScopedView):
+    company_permissions = {"GET": "campaigns.view"}
+    company_source = company_of(Campaign, "campaign_id")
+
     @extend_schema(tags=["Campaigns"], summary="One campaign", responses={200: CAMPAIGN})
     def get(self, request, campaign_id):
-        campaign = selectors.campaign_get_for_user(user=request.user, campaign_id=campaign_id)
+        campaign = selectors.campaign_get(tenant=self.tenant, campaign_id=campaign_id)
         return object_response("campaign", CampaignSerializer(campaign).data)
 
 
-class CampaignQuestionsView(APIView):
+class CampaignQuestionsView(CompanyScopedView):
+    company_permissions = {"GET": "campaigns.view", "POST": "campaigns.manage"}
+    company_source = company_of(Campaign, "campaign_id")
+
     @extend_schema(
         tags=["Questions"],
         summary="A campaign's questions with their options, by position",
@@ -81,7 +89,7 @@ class CampaignQuestionsView(APIView):
         responses={200: QUESTIONS},
     )
     def get(self, request, campaign_id):
-        campaign = selectors.campaign_get_for_user(user=request.user, campaign_id=campaign_id)
+        campaign = selectors.campaign_get(tenant=self.tenant, campaign_id=campaign_id)
         questions = selectors.question_list(campaign=campaign)
         return paginated_response(request, questions, QuestionSerializer, key="questions")
 
@@ -97,16 +105,17 @@ class CampaignQuestionsView(APIView):
         responses={201: QUESTION},
     )
     def post(self, request, campaign_id):
-        campaign = selectors.campaign_get_for_user(
-            user=request.user, campaign_id=campaign_id, permission="campaigns.manage"
-        )
+        campaign = selectors.campaign_get(tenant=self.tenant, campaign_id=campaign_id)
         data = validated(QuestionCreateSerializer, request.data)
         question = services.question_create(campaign=campaign, options=data.pop("options_attributes"), **data)
-        question = selectors.question_get_for_user(user=request.user, question_id=question.pk)
+        question = selectors.question_get(tenant=self.tenant, question_id=question.pk)
         return object_response("question", QuestionSerializer(question).data, status=201)
 
 
-class CampaignQuestionOptionsView(APIView):
+class CampaignQuestionOptionsView(CompanyScopedView):
+    company_permissions = {"PUT": "campaigns.manage"}
+    company_source = company_of(Campaign, "campaign_id")
+
     @extend_schema(
         tags=["Questions"],
         summary="Change the options of several questions at once, all or nothing (owner, admin or manager)",
@@ -122,9 +131,7 @@ class CampaignQuestionOptionsView(APIView):
         responses={200: QUESTIONS},
     )
     def put(self, request, campaign_id):
-        campaign = selectors.campaign_get_for_user(
-            user=request.user, campaign_id=campaign_id, permission="campaigns.manage"
-        )
+        campaign = selectors.campaign_get(tenant=self.tenant, campaign_id=campaign_id)
         data = validated(QuestionOptionsBulkUpdateSerializer, request.data)
         services.question_options_bulk_update(campaign=campaign, questions=data["questions"])
         questions = list(selectors.question_list(campaign=campaign))
@@ -133,14 +140,19 @@ class CampaignQuestionOptionsView(APIView):
         return Response({"questions": QuestionSerializer(questions, many=True).data, "meta": meta})
 
 
-class QuestionDetailView(APIView):
+class QuestionDetailView(CompanyScopedView):
+    company_permissions = {"GET": "campaigns.view"}
+    company_source = company_of(Question, "question_id", "campaign__company_id")
+
     @extend_schema(tags=["Questions"], summary="One question with its options", responses={200: QUESTION})
     def get(self, request, question_id):
-        question = selectors.question_get_for_user(user=request.user, question_id=question_id)
+        question = selectors.question_get(tenant=self.tenant, question_id=question_id)
         return object_response("question", QuestionSerializer(question).data)
 
 
-class CompanyLeadsView(APIView):
+class CompanyLeadsView(CompanyScopedView):
+    company_permissions = {"GET": "leads.view"}
+
     @extend_schema(
         tags=["Leads"],
         summary="A company's leads, filtered and searched",
@@ -153,13 +165,15 @@ class CompanyLeadsView(APIView):
         responses={200: list_envelope("leads", LeadSerializer)},
     )
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="leads.view")
-        leads = selectors.lead_list(company=company, **validated_query(LeadListParamsSerializer, request))
+        leads = selectors.lead_list(tenant=self.tenant, **validated_query(LeadListParamsSerializer, request))
         return paginated_response(request, leads, LeadSerializer, key="leads")
 
 
-class LeadDetailView(APIView):
+class LeadDetailView(CompanyScopedView):
+    company_permissions = {"GET": "leads.view"}
+    company_source = company_of(Lead, "lead_id")
+
     @extend_schema(tags=["Leads"], summary="One lead", responses={200: LEAD})
     def get(self, request, lead_id):
-        lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)
+        lead = selectors.lead_get(tenant=self.tenant, lead_id=lead_id)
         return object_response("lead", LeadSerializer(lead).data)

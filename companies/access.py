@@ -4,8 +4,12 @@ Every company-scoped view and selector in every app goes through here. A company
 no access in does not exist for it (404); a visible company where its level is too low is 403.
 """
 
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.views import APIView
 
 from .models import Access, Company, UserAccess
 
@@ -70,8 +74,35 @@ def can(*, user, company_id: int, permission: str) -> bool:
     return access_name(user=user, company_id=company_id) in PERMISSIONS[permission]
 
 
-def company_get_for_user(*, user, company_id, permission: str = "company.view") -> Company:
-    """Fetch and authorize in one call: the company, 404 when invisible, 403 when the level is too low."""
+class Tenant:
+    """The company a request acts in, and the caller's level there: the proof that the check ran.
+
+    Only `tenant_for()` makes one (the constructor refuses anyone else), and tenant selectors take a
+    Tenant, never a bare company or id: a view that skipped the check has nothing to hand them.
+    """
+
+    __slots__ = ("company", "level", "user")
+
+    def __init__(self, *, company: Company, level: str, user, _proof=None):
+        if _proof is not _PROOF:
+            raise TypeError("A Tenant comes from companies.access.tenant_for(), which checks the permission.")
+        self.company, self.level, self.user = company, level, user
+
+    def require(self, permission: str) -> None:
+        """403 unless the caller's level here also grants `permission` (a second, stricter action)."""
+        require(user=self.user, company_id=self.company.id, permission=permission, level=self.level)
+
+    def __repr__(self) -> str:
+        return f"<Tenant company={self.company.pk} level={self.level}>"
+
+
+_PROOF = object()
+
+
+def tenant_for(*, user, company_id, permission: str) -> Tenant:
+    """Fetch and authorize in one call: 404 when the company is invisible or missing, 403 when the level is too low."""
+    if permission not in PERMISSIONS:
+        raise ImproperlyConfigured(f"Unknown permission {permission!r}: add it to companies.access.PERMISSIONS.")
     company_id = as_id(company_id)
     if company_id is None or not user.is_authenticated:
         raise NotFound()
@@ -79,7 +110,19 @@ def company_get_for_user(*, user, company_id, permission: str = "company.view") 
     if access is None:
         raise NotFound()
     require(user=user, company_id=company_id, permission=permission, level=access.access.name)
-    return access.company
+    return Tenant(company=access.company, level=access.access.name, user=user, _proof=_PROOF)
+
+
+def require_tenant(tenant) -> Tenant:
+    """For tenant selectors: refuse anything that is not a checked Tenant (a company, an id, None)."""
+    if not isinstance(tenant, Tenant):
+        raise TypeError(f"Expected a Tenant from companies.access.tenant_for(), got {type(tenant).__name__}.")
+    return tenant
+
+
+def company_get_for_user(*, user, company_id, permission: str = "company.view") -> Company:
+    """Fetch and authorize in one call: the company, 404 when invisible, 403 when the level is too low."""
+    return tenant_for(user=user, company_id=company_id, permission=permission).company
 
 
 def require(*, user, company_id: int, permission: str, level: str | None = None) -> None:
@@ -100,6 +143,23 @@ def users_visible_to(viewer):
     return User.objects.filter(Q(pk=viewer.pk) | Q(pk__in=shared))
 
 
+def users_administered_by(viewer):
+    """Users holding an access in a company where the viewer manages users (owner/admin).
+
+    Consent to join (19/22): only these may be given a new access by the viewer, moving a colleague
+    around its own organization; anyone else joins by invitation or is created new.
+    """
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    if not viewer.is_authenticated:
+        return User.objects.none()
+    administered = UserAccess.objects.filter(user=viewer, access__name__in=PERMISSIONS["users.manage"]).values(
+        "company_id"
+    )
+    return User.objects.filter(pk__in=UserAccess.objects.filter(company_id__in=administered).values("user_id"))
+
+
 def user_get_visible(*, viewer, user_id):
     """A user the viewer may see, else 404 (an invisible user and a missing one look the same)."""
     user_id = as_id(user_id)
@@ -107,3 +167,82 @@ def user_get_visible(*, viewer, user_id):
     if user is None:
         raise NotFound()
     return user
+
+
+# --- Views that act in one company ------------------------------------------------------------------
+
+HANDLERS = ("get", "post", "put", "patch", "delete")
+
+
+def company_of(model, kwarg: str, field: str = "company_id") -> Callable:
+    """A company source for routes of one object (`/campaigns/{campaign_id}`): the company owning it.
+
+    A missing object and one of an invisible company both end in 404.
+    """
+
+    def source(request, kwargs):
+        pk = as_id(kwargs.get(kwarg))
+        return model.objects.filter(pk=pk).values_list(field, flat=True).first() if pk else None
+
+    return source
+
+
+def _from_body(request, kwargs):
+    data = request.data
+    if not hasattr(data, "get") or data.get("company_id") in (None, ""):
+        raise ValidationError({"company_id": ["This field is required."]})
+    return data.get("company_id")
+
+
+def _from_body_or_query(request, kwargs):
+    data = request.data if hasattr(request.data, "get") else {}
+    value = data.get("company_id")
+    value = value if value not in (None, "") else request.query_params.get("company_id")
+    if value in (None, ""):
+        raise ValidationError({"company_id": ["This field is required."]})
+    return value
+
+
+COMPANY_SOURCES: dict[str, Callable] = {
+    "path": lambda request, kwargs: kwargs.get("company_id"),
+    "body": _from_body,
+    "body_or_query": _from_body_or_query,
+}
+
+
+class CompanyScopedView(APIView):
+    """A view acting in one company: the company is resolved and the permission checked before the handler.
+
+    Declare, per HTTP method, the permission it needs (a key of PERMISSIONS), and where the company
+    is: `company_source = "path"` (`{company_id}` in the URL), `"body"`, `"body_or_query"`, or
+    `company_of(Model, "kwarg")` for a route of one object. The handler then reads `self.tenant`.
+    A handler without a declared permission fails when the class is defined, so a new method
+    cannot forget the check; `None` states that a method acts in no single company (say why).
+    """
+
+    company_permissions: dict[str, str | None] = {}
+    company_source: str | Callable = "path"
+    tenant: Tenant
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for handler in HANDLERS:
+            if hasattr(cls, handler) and handler.upper() not in cls.company_permissions:
+                raise ImproperlyConfigured(f"{cls.__name__}.{handler}: declare its permission in company_permissions.")
+        for permission in cls.company_permissions.values():
+            if permission is not None and permission not in PERMISSIONS:
+                raise ImproperlyConfigured(f"{cls.__name__}: unknown permission {permission!r}.")
+        if isinstance(cls.company_source, str) and cls.company_source not in COMPANY_SOURCES:
+            raise ImproperlyConfigured(f"{cls.__name__}: unknown company_source {cls.company_source!r}.")
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permission classes, throttles
+        method = "GET" if request.method == "HEAD" else request.method
+        if method == "OPTIONS":
+            return
+        permission = self.company_permissions.get(method)
+        if permission is None:
+            return
+        source = type(self).company_source  # read on the class: a function here must not bind to the view
+        source = COMPANY_SOURCES[source] if isinstance(source, str) else source
+        self.tenant = tenant_for(user=request.user, company_id=source(request, kwargs), permission=permission)

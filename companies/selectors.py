@@ -1,6 +1,6 @@
 """Reads scoped by tenancy (companies/access.py)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 from django.utils import timezone
 
 from accounts.selectors import with_primary_access
@@ -31,11 +31,12 @@ def access_list() -> QuerySet[Access]:
     return Access.objects.all()
 
 
-def company_users(*, company: Company, q: str = ""):
+def company_users(*, tenant: tenancy.Tenant, q: str = ""):
     """Users of a company, each with its access there (`company_access`), searchable by name or email."""
     from django.contrib.auth import get_user_model
     from django.db.models import Prefetch
 
+    company = tenancy.require_tenant(tenant).company
     users = get_user_model().objects.filter(user_accesses__company=company)
     q = (q or "").strip()
     if q:
@@ -61,7 +62,12 @@ def user_accesses_visible(*, viewer, user, company: Company | None = None) -> Qu
 
 
 def pending_invitations(*, viewer, email: str | None = None) -> QuerySet[Invitation]:
-    """Pending invitations addressed to the viewer, or sent by companies where it manages invitations."""
+    """Pending invitations addressed to the viewer, or sent by companies where it manages invitations.
+
+    Each carries `code_visible`: the code is for the inviting company's owners/admins and for an
+    invitee whose email is verified. An unverified invitee sees its invitation without the code (it
+    must use the emailed link), so signing up with someone else's address steals nothing.
+    """
     managed = UserAccess.objects.filter(user=viewer, access__name__in=tenancy.PERMISSIONS["invitations.manage"]).values(
         "company_id"
     )
@@ -73,4 +79,8 @@ def pending_invitations(*, viewer, email: str | None = None) -> QuerySet[Invitat
     )
     if email:
         invitations = invitations.filter(email__iexact=email.strip())
+    own_verified = Q(email__iexact=viewer.email) if viewer.email_verified else Q(pk__in=[])
+    invitations = invitations.annotate(
+        code_visible=Case(When(Q(company_id__in=managed) | own_verified, then=True), default=False)
+    )
     return invitations.select_related("company", "access", "invited_by").order_by("-created_at", "-id")

@@ -13,14 +13,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 
 from billing import selectors as billing_selectors
 from billing import services as billing_services
 from leadsy.api.errors import Conflict
+from leadsy.mail import send_templated_email
 
 from . import access as tenancy
 from .models import Access, Company, Cycle, Invitation, UserAccess
@@ -215,37 +215,48 @@ def user_accesses_apply(*, actor, user, changes: list[AccessChange]) -> list[Use
     return list(UserAccess.objects.filter(user=user).select_related("access"))
 
 
+def _require_consent(*, actor, user) -> None:
+    """Nobody is put into a company without agreeing: a new access only for a user who already holds one
+    in a company the actor administers. Anyone else is not found (404) for this purpose. `actor=None`
+    is the system (a command, the admin site)."""
+    if actor is not None and not tenancy.users_administered_by(actor).filter(pk=user.pk).exists():
+        raise NotFound()
+
+
+@transaction.atomic
 def user_access_create(*, actor, user, company: Company, access: Access, primary: bool = False) -> UserAccess:
-    user_accesses_apply(actor=actor, user=user, changes=[AccessChange(company=company, access=access, primary=primary)])
+    change = AccessChange(company=company, access=access, primary=primary)
+    _require_level(actor=actor, change=change)  # 403 first: the caller's level in a company it sees
+    _require_consent(actor=actor, user=user)
+    user_accesses_apply(actor=actor, user=user, changes=[change])
     return UserAccess.objects.select_related("access").get(user=user, company=company)
 
 
 def user_access_delete(*, actor, user_access: UserAccess) -> None:
+    """Remove an access: an owner/admin of its company, or the user itself (leaving), unless it is the last owner."""
+    leaving = actor is not None and actor.pk == user_access.user_id
     user_accesses_apply(
-        actor=actor,
+        actor=None if leaving else actor,
         user=user_access.user,
         changes=[AccessChange(company=user_access.company, destroy=True, instance=user_access)],
     )
 
 
 # --- Invitations ----------------------------------------------------------------------------------
-def _invitation_email(invitation_id: int) -> None:
-    invitation = Invitation.objects.select_related("company", "access", "invited_by").get(pk=invitation_id)
-    link = f"{settings.FRONTEND_URL.rstrip('/')}/invitations/{invitation.code}"
-    inviter = invitation.invited_by.full_name if invitation.invited_by else "Leadsy"
-    body = (
-        f"{inviter} invited you to join {invitation.company.name} on Leadsy as {invitation.access.name}.\n\n"
-        f"Accept the invitation: {link}\n\nThe invitation code is {invitation.code}; it expires on "
-        f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC."
-    )
-    try:
-        send_mail(f"Join {invitation.company.name} on Leadsy", body, None, [invitation.email])
-    except OSError:  # SMTP down: the invitation stands and an admin can resend it from the back office
-        logger.exception("Could not send invitation %s", invitation_id)
-
-
 def _send_after_commit(invitation: Invitation) -> None:
-    transaction.on_commit(lambda: _invitation_email(invitation.pk))
+    inviter = invitation.invited_by.full_name if invitation.invited_by else ""
+    send_templated_email(
+        to=invitation.email,
+        template="companies/email/invitation",
+        context={
+            "inviter": inviter or "Leadsy",
+            "company_name": invitation.company.name,
+            "access_name": invitation.access.name,
+            "code": invitation.code,
+            "link": f"{settings.FRONTEND_URL.rstrip('/')}/invitations/{invitation.code}",
+            "expires_at": f"{invitation.expires_at:%Y-%m-%d %H:%M}",
+        },
+    )
 
 
 @transaction.atomic
@@ -294,7 +305,12 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation) -> Invitation:
     """Send the email again with a fresh 7 days."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    # Lock only the invitation row (PostgreSQL refuses FOR UPDATE on the nullable side of the inviter's join).
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("company", "access", "invited_by")
+        .get(pk=invitation.pk)
+    )
     if invitation.accepted_at or invitation.revoked_at:
         raise Conflict(f"This invitation is {invitation.status} and can no longer be used.")
     invitation.expires_at = timezone.now() + INVITATION_LIFETIME
@@ -311,14 +327,16 @@ def invitation_accept(*, code: str, user=None, first_name: str = "", last_name: 
     """
     invitation = Invitation.objects.select_for_update().select_related("company", "access").filter(code=code).first()
     if invitation is None:
-        from rest_framework.exceptions import NotFound
-
         raise NotFound()
     _require_pending(invitation)
     User = get_user_model()
     if user is not None:
         if user.email.lower() != invitation.email:
             raise PermissionDenied("This invitation was sent to another email address.")
+        # The code was emailed to this address: the caller reads that mailbox.
+        if not user.email_verified:
+            user.email_verified = True
+            user.save(update_fields=["email_verified", "updated_at"])
     else:
         errors = {}
         if User.objects.filter(email__iexact=invitation.email).exists():
@@ -344,6 +362,7 @@ def invitation_accept(*, code: str, user=None, first_name: str = "", last_name: 
                     first_name=first_name.strip(),
                     last_name=(last_name or "").strip(),
                     status=User.Status.ACTIVE,
+                    email_verified=True,  # the code came by email to this address
                 )
         except IntegrityError:  # the same email signed up a moment ago through another path
             raise ValidationError(
@@ -367,6 +386,7 @@ def user_accesses_update(*, actor, user, entries: list[dict]) -> list[UserAccess
 
     levels = {level.id: level for level in Access.objects.all()}
     visible = tenancy.companies_visible_to(actor)
+    creates = False
     errors: list[dict] = [{} for _ in entries]
     changes, seen = [], set()
     for index, entry in enumerate(entries):
@@ -386,6 +406,7 @@ def user_accesses_update(*, actor, user, entries: list[dict]) -> list[UserAccess
             company = instance.company
         else:
             company = tenancy.company_get_for_user(user=actor, company_id=entry["company_id"])
+            creates = True
         level = None
         if "access_id" in entry:
             level = levels.get(tenancy.as_id(entry["access_id"]))
@@ -402,4 +423,8 @@ def user_accesses_update(*, actor, user, entries: list[dict]) -> list[UserAccess
         )
     if any(errors):
         raise FieldErrors({"user_accesses_attributes": errors})
+    if creates:
+        for change in changes:
+            _require_level(actor=actor, change=change)  # 403 before 404, as in user_access_create
+        _require_consent(actor=actor, user=user)
     return user_accesses_apply(actor=actor, user=user, changes=changes)

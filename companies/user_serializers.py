@@ -34,3 +34,13 @@ class InvitationSerializer(serializers.ModelSerializer):
         model = Invitation
         fields = ["id", "code", "email", "company", "access", "status", "invited_by", "expires_at", "created_at"]
         read_only_fields = fields
+
+
+class PendingInvitationSerializer(InvitationSerializer):
+    """An invitation in the pending list: `code` is null unless the caller may see it (selector's `code_visible`)."""
+
+    code = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_code(self, invitation) -> str | None:
+        return invitation.code if getattr(invitation, "code_visible", False) else None

@@ -7,11 +7,18 @@ from rest_framework.views import APIView
 from accounts.serializers import UserSerializer
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
-from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, MessageSerializer, envelope, list_envelope
-from leadsy.api.throttles import IPThrottle
+from leadsy.api.schema import (
+    PAGINATION_PARAMETERS,
+    AuthErrorSerializer,
+    ErrorSerializer,
+    MessageSerializer,
+    envelope,
+    list_envelope,
+)
+from leadsy.api.throttles import IPThrottle, KeyedThrottle
 
 from . import selectors, services
-from .access import as_id, companies_visible_to, company_get_for_user, user_get_visible
+from .access import CompanyScopedView, as_id, companies_visible_to, company_get_for_user, user_get_visible
 from .images import verified_image_file
 from .models import Access, Invitation, UserAccess
 from .serializers import (
@@ -29,7 +36,7 @@ from .serializers import (
     UserAccessCreateSerializer,
     UserAccessSerializer,
 )
-from .user_serializers import CompanyUserSerializer, InvitationSerializer
+from .user_serializers import CompanyUserSerializer, InvitationSerializer, PendingInvitationSerializer
 
 
 def _text_param(request, name: str, limit: int = 200) -> str:
@@ -59,7 +66,10 @@ QUERY_COMPANY_ID = OpenApiParameter("company_id", OpenApiTypes.INT, description=
 
 
 # --- Companies ------------------------------------------------------------------------------------
-class CompanyAvatarView(APIView):
+class CompanyAvatarView(CompanyScopedView):
+    company_permissions = {"PUT": "company.manage", "DELETE": "company.manage"}
+    company_source = "body_or_query"
+
     @extend_schema(
         tags=["Companies"],
         summary="Upload a company avatar (owner/admin)",
@@ -69,9 +79,8 @@ class CompanyAvatarView(APIView):
     )
     def put(self, request):
         data = validated(CompanyAvatarSerializer, request.data)
-        company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="company.manage")
         image = verified_image_file(base64_data=data["avatar_base64"], field="avatar_base64")
-        company = services.company_avatar_set(company=company, image=image)
+        company = services.company_avatar_set(company=self.tenant.company, image=image)
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
     @extend_schema(
@@ -82,12 +91,7 @@ class CompanyAvatarView(APIView):
         responses={200: COMPANY},
     )
     def delete(self, request):
-        raw = request.data.get("company_id") if hasattr(request.data, "get") else None
-        raw = raw if raw is not None else request.query_params.get("company_id")
-        if raw is None:
-            raise ValidationError({"company_id": ["This field is required."]})
-        company = company_get_for_user(user=request.user, company_id=raw, permission="company.manage")
-        company = services.company_avatar_delete(company=company)
+        company = services.company_avatar_delete(company=self.tenant.company)
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
 
@@ -123,14 +127,17 @@ class CompanyListView(APIView):
         return object_response("company", CompanySerializer(company, context={"request": request}).data, status=201)
 
 
-class CompanyDetailView(APIView):
+class CompanyDetailView(CompanyScopedView):
+    company_permissions = {"GET": "company.view"}
+
     @extend_schema(tags=["Companies"], summary="Show a company", responses={200: COMPANY})
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id)
-        return object_response("company", CompanySerializer(company, context={"request": request}).data)
+        return object_response("company", CompanySerializer(self.tenant.company, context={"request": request}).data)
 
 
-class CompanyUsersView(APIView):
+class CompanyUsersView(CompanyScopedView):
+    company_permissions = {"GET": "users.view"}
+
     @extend_schema(
         tags=["Company users"],
         summary="Users of a company, each with its access there",
@@ -141,13 +148,14 @@ class CompanyUsersView(APIView):
         responses={200: list_envelope("users", CompanyUserSerializer, name="CompanyUsersListEnvelope")},
     )
     def get(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="users.view")
-        users = selectors.company_users(company=company, q=_text_param(request, "q"))
+        users = selectors.company_users(tenant=self.tenant, q=_text_param(request, "q"))
         return paginated_response(request, users, CompanyUserSerializer, key="users")
 
 
 # --- Cycles ---------------------------------------------------------------------------------------
-class CompanyCyclesView(APIView):
+class CompanyCyclesView(CompanyScopedView):
+    company_permissions = {"PUT": "company.manage", "POST": "company.manage"}
+
     @extend_schema(
         tags=["Cycles"],
         summary="Turn cycles on or off for a company (owner/admin)",
@@ -155,9 +163,8 @@ class CompanyCyclesView(APIView):
         responses={200: COMPANY},
     )
     def put(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
         data = validated(CyclesFlagSerializer, request.data)
-        company = services.company_cycles_set(company=company, enabled=data["cycles_enabled"])
+        company = services.company_cycles_set(company=self.tenant.company, enabled=data["cycles_enabled"])
         return object_response("company", CompanySerializer(company, context={"request": request}).data)
 
     @extend_schema(
@@ -167,9 +174,8 @@ class CompanyCyclesView(APIView):
         responses={201: envelope("cycle", CycleSerializer)},
     )
     def post(self, request, company_id):
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="company.manage")
         data = validated(CycleCreateSerializer, request.data)
-        cycle = services.cycle_create(company=company, **data)
+        cycle = services.cycle_create(company=self.tenant.company, **data)
         return object_response("cycle", CycleSerializer(cycle).data, status=201)
 
 
@@ -201,7 +207,12 @@ class AccessDetailView(APIView):
 USER_ACCESSES = list_envelope("user_accesses", UserAccessSerializer)
 
 
-class UserAccessListView(APIView):
+class UserAccessListView(CompanyScopedView):
+    # GET reads one user's accesses across the companies the caller sees (`?company_id=` narrows it);
+    # PUT names a company per entry, each checked by the service: neither acts in one company.
+    company_permissions = {"GET": None, "POST": "users.manage", "PUT": None}
+    company_source = "body"
+
     @extend_schema(
         tags=["User access"],
         summary="A user's accesses in the companies the caller can see",
@@ -219,18 +230,21 @@ class UserAccessListView(APIView):
     @extend_schema(
         tags=["User access"],
         summary="Give a user an access in a company (owner/admin there)",
-        description="422 when the plan's `max_users` is reached. Only an owner grants the owner level.",
+        description=(
+            "Consent: only for a user who already holds an access in a company you administer; anyone else "
+            "→ 404 and nothing is created (they join by invitation). 422 when the plan's `max_users` is "
+            "reached. Only an owner grants the owner level."
+        ),
         request=UserAccessCreateSerializer,
         responses={201: envelope("user_access", UserAccessSerializer)},
     )
     def post(self, request, user_id):
         user = user_get_visible(viewer=request.user, user_id=user_id)
         data = validated(UserAccessCreateSerializer, request.data)
-        company = company_get_for_user(user=request.user, company_id=data["company_id"], permission="users.manage")
         access = services.user_access_create(
             actor=request.user,
             user=user,
-            company=company,
+            company=self.tenant.company,
             access=_access_level(data["access_id"]),
             primary=data["primary"],
         )
@@ -258,7 +272,8 @@ class UserAccessListView(APIView):
 class UserAccessDetailView(APIView):
     @extend_schema(
         tags=["User access"],
-        summary="Remove a user's access (owner/admin of its company)",
+        summary="Remove a user's access (owner/admin of its company), or leave a company (your own access)",
+        description="A company never loses its last owner (422).",
         responses={200: MessageSerializer},
     )
     def delete(self, request, user_id, user_access_id):
@@ -281,10 +296,19 @@ class InvitationCodeThrottle(IPThrottle):
     scope = "invitation_code"
 
 
+class InvitationsPerCompanyThrottle(KeyedThrottle):
+    """Each invitation emails an address of the inviter's choosing: bound how many a company sends."""
+
+    scope = "invitations_company"
+
+
 INVITATION = envelope("invitation", InvitationSerializer)
 
 
-class InvitationListView(APIView):
+class InvitationListView(CompanyScopedView):
+    company_permissions = {"POST": "invitations.manage"}
+    company_source = "body"
+
     @extend_schema(
         tags=["Invitations"],
         summary="Invite an email into a company (owner/admin); the code goes out by email, valid 7 days",
@@ -292,12 +316,14 @@ class InvitationListView(APIView):
         responses={201: INVITATION},
     )
     def post(self, request):
+        # Counted per company once the caller is known to manage it, so nobody else can use up its quota.
+        InvitationsPerCompanyThrottle().check(key=str(self.tenant.company.pk))
         data = validated(InvitationCreateSerializer, request.data)
-        company = company_get_for_user(
-            user=request.user, company_id=data["company_id"], permission="invitations.manage"
-        )
         invitation = services.invitation_create(
-            actor=request.user, company=company, email=data["email"], access=_access_level(data["access_id"])
+            actor=request.user,
+            company=self.tenant.company,
+            email=data["email"],
+            access=_access_level(data["access_id"]),
         )
         return object_response("invitation", InvitationSerializer(invitation).data, status=201)
 
@@ -306,12 +332,18 @@ class InvitationPendingView(APIView):
     @extend_schema(
         tags=["Invitations"],
         summary="Pending invitations: those to the caller's email and those of companies it administers",
+        description=(
+            "`code` is shown to the inviting company's owners/admins and to an invitee whose email is "
+            "verified; otherwise it is null (use the emailed link)."
+        ),
         parameters=[*PAGINATION_PARAMETERS, OpenApiParameter("email", OpenApiTypes.EMAIL)],
-        responses={200: list_envelope("invitations", InvitationSerializer)},
+        responses={
+            200: list_envelope("invitations", PendingInvitationSerializer, name="PendingInvitationsListEnvelope")
+        },
     )
     def get(self, request):
         invitations = selectors.pending_invitations(viewer=request.user, email=_text_param(request, "email", 254))
-        return paginated_response(request, invitations, InvitationSerializer, key="invitations")
+        return paginated_response(request, invitations, PendingInvitationSerializer, key="invitations")
 
 
 class InvitationDetailView(APIView):
@@ -338,7 +370,7 @@ class InvitationAcceptView(APIView):
         request=InvitationAcceptSerializer,
         responses={
             200: envelope("user", UserSerializer),
-            401: ErrorSerializer,
+            401: AuthErrorSerializer,
             403: ErrorSerializer,
             409: ErrorSerializer,
         },

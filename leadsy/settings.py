@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from leadsy.storage import local_storages, s3_storages
 
@@ -124,6 +125,8 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24 
 # Links in emails (set-password, invitations) point at the web client.
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
 
+# Production must give the JWTs a key of their own (deploy check leadsy.E001); development derives one.
+JWT_SIGNING_KEY_IS_OWN = bool(env.str("JWT_SIGNING_KEY", default=""))
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
@@ -162,6 +165,10 @@ REST_FRAMEWORK = {
         "password_reset_ip": env.str("THROTTLE_PASSWORD_RESET_IP", default="30/hour"),
         "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="5/hour"),
         "signup": env.str("THROTTLE_SIGNUP", default="20/hour"),
+        "signup_user": env.str("THROTTLE_SIGNUP_USER", default="50/day"),
+        "token_refresh": env.str("THROTTLE_TOKEN_REFRESH", default="60/min"),
+        "verify_email_resend": env.str("THROTTLE_VERIFY_EMAIL_RESEND", default="5/hour"),
+        "invitations_company": env.str("THROTTLE_INVITATIONS_COMPANY", default="100/day"),
         "invitation_code": env.str("THROTTLE_INVITATION_CODE", default="30/min"),
     },
     # Behind a proxy set NUM_PROXIES so the client IP is read from X-Forwarded-For; 0 ignores it
@@ -194,6 +201,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
         "InvitationStatusEnum": "companies.models.Invitation.Status",
         "SubscriptionStatusEnum": "billing.models.Subscription.Status",
         "UserStatusEnum": "accounts.models.User.Status",
+        "AuthErrorCodeEnum": "leadsy.api.schema.AUTH_ERROR_CODES",
     }
 )
 
@@ -279,6 +287,12 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60 + 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {}
+# Emails have a queue of their own (leadsy/mail.py), so a worker busy with long imports can be kept from
+# delaying a password link (`celery worker -Q emails`); a worker started without -Q consumes both.
+CELERY_IMPORTS = ["leadsy.mail"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails")]
+CELERY_TASK_ROUTES = {"leadsy.send_email": {"queue": "emails"}}
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:

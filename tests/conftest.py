@@ -86,6 +86,51 @@ def company_member(db):
     return make
 
 
+# Test workers leave the `emails` queue to `sent_mail`, which runs those tasks in this process so that
+# their emails land in Django's test outbox.
+NO_EMAILS = ("--exclude-queues", "emails")
+
+
+def _drain_email_tasks() -> int:
+    """Run every task waiting on the broker's `emails` queue here, from its real message; return how many."""
+    from kombu.simple import SimpleQueue
+
+    from leadsy.celery import app
+
+    ran = 0
+    with app.connection_for_read() as connection:
+        queue = SimpleQueue(connection, app.amqp.queues["emails"])
+        try:
+            while True:
+                try:
+                    message = queue.get(block=False)
+                except SimpleQueue.Empty:
+                    return ran
+                args, kwargs, _embed = message.decode()
+                app.tasks[message.headers["task"]].apply(args=args, kwargs=kwargs, throw=True)
+                message.ack()
+                ran += 1
+        finally:
+            queue.close()
+
+
+@pytest.fixture
+def sent_mail(mailoutbox):
+    """`sent_mail()`: run the queued email tasks (as a worker would, from the broker) and return the outbox.
+
+    Emails leave through Celery after commit (leadsy/mail.py): run the on-commit callbacks first
+    (`django_capture_on_commit_callbacks(execute=True)`, or a transactional test).
+    """
+    _drain_email_tasks()  # messages left by earlier tests are not this test's
+    mailoutbox.clear()
+
+    def run():
+        _drain_email_tasks()
+        return mailoutbox
+
+    return run
+
+
 def _database_url_for_worker() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
@@ -102,7 +147,9 @@ def celery_worker(django_db_setup, django_db_blocker):
     and visible to the worker.
     """
     try:
-        worker = start_worker(database_url=_database_url_for_worker(), broker_url=settings.CELERY_BROKER_URL)
+        worker = start_worker(
+            database_url=_database_url_for_worker(), broker_url=settings.CELERY_BROKER_URL, extra_args=NO_EMAILS
+        )
     except RuntimeError as error:
         pytest.fail(str(error))
     yield worker
@@ -116,6 +163,7 @@ def worker_factory(django_db_setup):
     started = []
 
     def make(broker_url: str | None = None, **kwargs):
+        kwargs["extra_args"] = (*NO_EMAILS, *kwargs.get("extra_args", ()))
         try:
             worker = start_worker(
                 database_url=_database_url_for_worker(),

@@ -1,5 +1,21 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.settings import api_settings
+
+# The contract's 401 `code`s: a client refreshes on `token_expired` and logs in again on `token_invalid`.
+NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID = "not_authenticated", "token_expired", "token_invalid"
+
+
+class TokenExpired(AuthenticationFailed):
+    default_detail = "Token is expired."
+    default_code = TOKEN_EXPIRED
+
+
+class TokenInvalid(AuthenticationFailed):
+    default_detail = "Token is invalid."
+    default_code = TOKEN_INVALID
 
 
 class JWTAuthentication(SimpleJWTAuthentication):
@@ -17,6 +33,29 @@ class JWTAuthentication(SimpleJWTAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+    def get_validated_token(self, raw_token: bytes):
+        # simplejwt says "not valid for any token type" for both; PyJWT checks the signature before
+        # `exp`, so an expired error means a genuine token the client can refresh.
+        for token_class in api_settings.AUTH_TOKEN_CLASSES:
+            try:
+                return token_class(raw_token)
+            except ExpiredTokenError:
+                raise TokenExpired() from None
+            except TokenError:  # bad signature, wrong type, malformed, revoked: not one of ours
+                pass
+        raise TokenInvalid()
+
+    def get_user(self, validated_token):
+        try:
+            return super().get_user(validated_token)
+        except AuthenticationFailed as error:  # deleted or inactive user, password changed since
+            raise TokenInvalid(_message(error)) from None
+
+
+def _message(error) -> str:
+    detail = error.detail
+    return str(detail.get("detail", "Token is invalid.")) if isinstance(detail, dict) else str(detail)
 
 
 class JWTAuthenticationScheme(OpenApiAuthenticationExtension):

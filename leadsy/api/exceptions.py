@@ -75,10 +75,23 @@ def exception_handler(exc, context):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None) is not None:
             headers["Retry-After"] = str(max(1, int(exc.wait)))
-        return Response({"message": _message(exc.detail)}, status=exc.status_code, headers=headers)
+        body = {"message": _message(exc.detail)}
+        if exc.status_code == status.HTTP_401_UNAUTHORIZED:
+            body["code"] = _auth_code(exc)
+        return Response(body, status=exc.status_code, headers=headers)
 
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
     return Response({"message": INTERNAL_ERROR_MESSAGE}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _auth_code(exc) -> str:
+    """The contract's 401 `code`: `token_expired` (refresh), `token_invalid` (log in again), `not_authenticated`."""
+    from .authentication import NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID
+
+    code = exc.get_codes() if hasattr(exc, "get_codes") else None
+    if isinstance(code, str) and code in (NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID):
+        return code
+    return NOT_AUTHENTICATED if isinstance(exc, exceptions.NotAuthenticated) else TOKEN_INVALID
 
 
 def _message(detail) -> str:

@@ -10,11 +10,23 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from .authentication import NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID
 from .pagination import MetaSerializer
 
 
 class ErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
+
+
+AUTH_ERROR_CODES = [NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID]  # named AuthErrorCodeEnum (settings)
+
+
+class AuthErrorSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    code = serializers.ChoiceField(
+        choices=AUTH_ERROR_CODES,
+        help_text="`token_expired`: refresh the token; `token_invalid`: log in again.",
+    )
 
 
 class ValidationErrorSerializer(serializers.Serializer):
@@ -75,7 +87,7 @@ class AutoSchema(SpectacularAutoSchema):
             "500": ErrorSerializer,
         }
         if not self._is_public():
-            errors.update({"401": ErrorSerializer, "403": ErrorSerializer})
+            errors.update({"401": AuthErrorSerializer, "403": ErrorSerializer})
         if self.method in ("POST", "PUT", "PATCH"):
             errors["413"] = ErrorSerializer
         for code, serializer in errors.items():

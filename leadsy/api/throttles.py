@@ -7,6 +7,7 @@ the password hasher.
 
 import hashlib
 
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 
@@ -42,3 +43,19 @@ class BodyFieldThrottle(SimpleRateThrottle):
             return None
         digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class KeyedThrottle(SimpleRateThrottle):
+    """A rate per key the view chooses once it has authorized the request (e.g. per company).
+
+    Not a view throttle class: the view calls `check(key=...)` after its permission check, so a caller
+    without the permission cannot spend someone else's budget.
+    """
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self._key}
+
+    def check(self, *, key: str) -> None:
+        self._key = key
+        if not self.allow_request(request=None, view=None):
+            raise Throttled(wait=self.wait())

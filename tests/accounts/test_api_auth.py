@@ -8,7 +8,7 @@ from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-LOGIN_FAILED = {"message": "Invalid email or password."}
+LOGIN_FAILED = {"message": "Invalid email or password.", "code": "not_authenticated"}
 
 
 def bearer(client, token):
@@ -109,7 +109,7 @@ class TestRefresh:
     def test_garbage_refresh_token_is_401(self, api_client):
         response = self.refresh(api_client, "not-a-token")
         assert response.status_code == 401
-        assert set(response.json()) == {"message"}
+        assert response.json()["code"] == "token_invalid"  # log in again
 
     def test_access_token_is_not_a_refresh_token(self, api_client, login, user):
         access = login(user.email).json()["token"]
@@ -199,4 +199,6 @@ def test_tampered_tokens_are_401(api_client, user, settings, case):
     }[case]()
     response = bearer(api_client, token).get("/api/v1/users/validate_jwt")
     assert response.status_code == 401
-    assert set(response.json()) == {"message"}
+    assert set(response.json()) == {"message", "code"}
+    # Only a genuine token past its `exp` tells the client to refresh; anything forged is invalid.
+    assert response.json()["code"] == ("token_expired" if case == "expired" else "token_invalid")

@@ -52,7 +52,8 @@ def validate(api_client, authorization: str):
 
 def assert_refused(response):
     assert response.status_code == 401, response.content
-    assert set(response.json()) == {"message"}
+    assert set(response.json()) == {"message", "code"}
+    assert response.json()["code"] in ("not_authenticated", "token_invalid", "token_expired")
 
 
 def test_a_re_signed_untouched_token_is_accepted(api_client, real_token, key):
@@ -120,7 +121,7 @@ def test_authorization_header_forms(api_client, real_token, template, status):
     response = validate(api_client, template.format(real_token))
     assert response.status_code == status, (template, response.content)
     if status == 401:
-        assert set(response.json()) == {"message"}
+        assert set(response.json()) == {"message", "code"}
 
 
 def test_a_reset_link_dies_when_the_email_changes(api_client, request_link, user):

@@ -88,11 +88,11 @@ def test_company_added_in_the_admin_starts_on_the_free_plan(staff):
     assert company.subscriptions.get().membership == Membership.objects.get(is_free=True)
 
 
-def test_revoke_and_resend_actions(staff, invitation, mailoutbox, django_capture_on_commit_callbacks):
+def test_revoke_and_resend_actions(staff, invitation, sent_mail, django_capture_on_commit_callbacks):
     url = "/admin/companies/invitation/"
     with django_capture_on_commit_callbacks(execute=True):
         staff.post(url, {"action": "resend", "_selected_action": [invitation.id]})
-    assert len(mailoutbox) == 1
+    assert len(sent_mail()) == 1
     staff.post(url, {"action": "revoke", "_selected_action": [invitation.id]})
     invitation.refresh_from_db()
     assert invitation.status == "revoked"

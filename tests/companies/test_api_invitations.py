@@ -29,14 +29,15 @@ def invitation(owner, client_for, django_capture_on_commit_callbacks):
 
 
 def test_invite_sends_an_email_with_the_code_after_commit(
-    client_for, owner, mailoutbox, django_capture_on_commit_callbacks
+    client_for, owner, sent_mail, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = invite(client_for(owner), owner.company, email="New@Example.com", level="manager")
     assert response.status_code == 201
-    assert mailoutbox == []  # nothing leaves before the transaction commits
+    assert sent_mail() == []  # nothing is even queued before the transaction commits
     assert len(callbacks) == 1
     callbacks[0]()
+    mailoutbox = sent_mail()
     body = response.json()["invitation"]
     assert body["email"] == "new@example.com"
     assert body["status"] == "pending"
@@ -46,6 +47,7 @@ def test_invite_sends_an_email_with_the_code_after_commit(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["new@example.com"]
     assert body["code"] in mailoutbox[0].body
+    assert mailoutbox[0].alternatives[0][1] == "text/html" and body["code"] in mailoutbox[0].alternatives[0][0]
     expires = Invitation.objects.get(code=body["code"]).expires_at - timezone.now()
     assert timedelta(days=6, hours=23) < expires <= timedelta(days=7)
 
@@ -99,7 +101,7 @@ def test_public_read_by_code(api_client, invitation):
 
 
 def test_pending_by_email(client_for, owner, invitation):
-    invitee = UserFactory(email="new@example.com")
+    invitee = UserFactory(email="new@example.com", email_verified=True)
     body = client_for(invitee).get("/api/v1/invitations/pending?email=new@example.com").json()
     assert [i["code"] for i in body["invitations"]] == [invitation.code]
     # the inviting company's admins see it too; strangers do not

@@ -25,7 +25,7 @@ from companies.access import PERMISSIONS
 from companies.models import Company
 from tests.companies.images import image_base64
 from tests.conftest import token_for
-from tests.factories import CompanyFactory, UserAccessFactory, access, membership
+from tests.factories import PASSWORD, CompanyFactory, UserAccessFactory, access, membership
 
 LEVELS = ["owner", "admin", "manager", "agent"]
 ROLES = ["anonymous", "outsider", *LEVELS]
@@ -37,7 +37,8 @@ class World:
     members: dict  # level → a user holding that level in `company` (primary there)
     outsider: object  # owns `other_company`, shares nothing with `company`
     other_company: Company
-    subject: object  # a user every member (not the outsider) can see, with no access in `company`
+    subject: object  # a user every member sees, with no access in `company`; owner/admin administer it
+    colleague: object  # a co-member elsewhere of owner, admin and manager, administered by none of them
     obj: object = None  # what the row's `setup` made (a campaign, a lead, ...)
 
 
@@ -131,7 +132,26 @@ ROUTES: list[Row] = [
             f"/api/v1/users/{w.subject.id}/user_access", {"user_accesses_attributes": [_grant(w)]}, format="json"
         ),
     ),
-    Row("user-access-detail", "DELETE", "users.manage", 200, _remove_agent),
+    # Consent (19/22): a user nobody here administers cannot be put into the company: 404, nothing created.
+    Row(
+        "user-access-list",
+        "POST",
+        "users.manage",
+        201,
+        lambda c, w: c.post(f"/api/v1/users/{w.colleague.id}/user_access", _grant(w), format="json"),
+        overrides={"owner": 404, "admin": 404},  # the agent's level in the company answers first: 403
+    ),
+    Row(
+        "user-access-list",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(
+            f"/api/v1/users/{w.colleague.id}/user_access", {"user_accesses_attributes": [_grant(w)]}, format="json"
+        ),
+        overrides={"owner": 404, "admin": 404, "agent": 404},  # the agent does not even see it
+    ),
+    Row("user-access-detail", "DELETE", "users.manage", 200, _remove_agent, overrides={"agent": 200}),  # leaving
     Row(
         "invitation-list",
         "POST",
@@ -252,6 +272,47 @@ ROUTES += [
         200,
         lambda c, w: c.put(f"/api/v1/users/{_agent(w).id}", {"first_name": "Renamed"}, format="json"),
         overrides={"agent": 200},  # itself
+    ),
+    # Credentials are the user's own (note 10): nobody else sets them, the user itself needs its password.
+    Row(
+        "user-detail",
+        "PUT",
+        "users.manage",
+        403,
+        lambda c, w: c.put(
+            f"/api/v1/users/{_agent(w).id}",
+            {"password": "a-brand-new-passphrase", "current_password": PASSWORD},
+            format="json",
+        ),
+        overrides={"agent": 200},
+    ),
+    Row(
+        "user-detail",
+        "PUT",
+        "users.manage",
+        403,
+        lambda c, w: c.put(f"/api/v1/users/{_agent(w).id}", {"password": "a-brand-new-passphrase"}, format="json"),
+        overrides={"agent": 422},  # itself, without current_password
+    ),
+    Row(
+        "user-detail",
+        "PUT",
+        "users.manage",
+        403,
+        lambda c, w: c.put(
+            f"/api/v1/users/{_agent(w).id}",
+            {"email": "elsewhere@example.com", "current_password": PASSWORD},
+            format="json",
+        ),
+        overrides={"agent": 200},  # itself: 200, and nothing changes until the emailed link is confirmed
+    ),
+    Row(
+        "user-detail",
+        "PUT",
+        "users.manage",
+        200,
+        lambda c, w: c.put(f"/api/v1/users/{_agent(w).id}", {"status": "inactive"}, format="json"),
+        overrides={"agent": 403},  # never on yourself
     ),
     Row(
         "user-find-by-email",
@@ -388,6 +449,9 @@ UNSCOPED = {
     "user-validate-jwt": "the caller's own token",
     "user-reset-password": "public: by email",
     "user-reset-password-confirm": "public: by emailed uid and token",
+    "user-verify-email": "public: by emailed uid and token",
+    "user-verify-email-resend": "the caller's own email",
+    "user-email-change-confirm": "public: by the uid and token emailed to the new address",
     "legal-term-current": "public reference data (terms)",
     "legal-term-detail": "public reference data (terms)",
     "import-template": "the accepted header row (reference data)",
@@ -411,13 +475,29 @@ def world(db) -> World:
     company.cycles_enabled = True
     company.save()
     members = {level: UserAccessFactory(company=company, access=access(level), primary=True).user for level in LEVELS}
-    # `subject` shares a second company with every member, so they can see it.
+    # `subject` shares a second company with every member, so they can see it; owner and admin are
+    # admins there, so they administer it (and may give it an access in `company`).
     shared = CompanyFactory()
     subject = UserAccessFactory(company=shared, access=access("owner"), primary=True).user
-    for member in members.values():
-        UserAccessFactory(user=member, company=shared, access=access("agent"))
+    for level, member in members.items():
+        UserAccessFactory(
+            user=member, company=shared, access=access("admin" if level in ("owner", "admin") else "agent")
+        )
+    # `colleague` shares a third company with owner, admin and manager, all agents there: they see it,
+    # none administers it. (The agent member is left out, so that its own companies stay administered.)
+    club = CompanyFactory()
+    colleague = UserAccessFactory(company=club, access=access("owner"), primary=True).user
+    for level in ("owner", "admin", "manager"):
+        UserAccessFactory(user=members[level], company=club, access=access("agent"))
     other = UserAccessFactory(access=access("owner"), primary=True)
-    return World(company=company, members=members, outsider=other.user, other_company=other.company, subject=subject)
+    return World(
+        company=company,
+        members=members,
+        outsider=other.user,
+        other_company=other.company,
+        subject=subject,
+        colleague=colleague,
+    )
 
 
 def _client(role: str, w: World):

@@ -23,7 +23,7 @@ def test_bare_token_authenticates(api_client, user):
 def test_missing_token_is_401_json(api_client):
     response = api_client.get("/api/v1/me")
     assert response.status_code == 401
-    assert response.json() == {"message": "Authentication credentials were not provided."}
+    assert response.json() == {"message": "Authentication credentials were not provided.", "code": "not_authenticated"}
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
@@ -32,7 +32,8 @@ def test_bad_token_is_401_with_message(api_client, header):
     api_client.credentials(HTTP_AUTHORIZATION=header)
     response = api_client.get("/api/v1/me")
     assert response.status_code == 401
-    assert set(response.json()) == {"message"}
+    assert set(response.json()) == {"message", "code"}
+    assert response.json()["code"] in ("not_authenticated", "token_invalid")
 
 
 def test_inactive_users_token_stops_working(api_client, user):
