@@ -354,7 +354,7 @@ ROUTES += [
         _import,
     ),
     Row(
-        "import-file-download",
+        "import-original-file",
         "GET",
         "imports.view",
         200,
@@ -362,7 +362,7 @@ ROUTES += [
         _import,
     ),
     Row(
-        "import-file-download",
+        "import-error-file",
         "GET",
         "imports.view",
         200,

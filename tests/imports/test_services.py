@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection
 
+from bench.leadgen import write_csv, write_xlsx
 from campaigns.models import Lead
-from imports.leadgen import write_csv, write_xlsx
 from imports.models import ImportFile
 from imports.services import import_file_create, import_file_process
 from tests.factories import LeadFactory
