@@ -23,8 +23,8 @@ from companies.access import require
 from companies.models import Access, Company, UserAccess
 from companies.services import AccessChange, user_accesses_apply
 from leadsy.api.errors import Conflict
+from leadsy.images import verified_image_file
 
-from .images import verified_image_file
 from .selectors import user_manageable_by
 
 User = get_user_model()

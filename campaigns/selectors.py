@@ -5,10 +5,11 @@ company the user cannot see both raise the same NotFound.
 """
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from rest_framework.exceptions import NotFound
 
-from companies.access import as_id, company_get_for_user
+from companies.access import company_get_for_user
 from companies.models import Company
+from leadsy.errors import NotFound
+from leadsy.ids import as_id
 
 from .models import Campaign, Lead, Option, Question, Stage
 
