@@ -190,47 +190,41 @@ def _header_cells(archive: zipfile.ZipFile, raw: dict[int, tuple[str, str]]) -> 
     return [_cell_value(*raw[column], shared).strip() if column in raw else "" for column in range(width)]
 
 
-class _RowCounter:
-    """expat callbacks counting the rows below `after_row` that show at least one character.
+def _row_counter(after_row: int):
+    """expat callbacks (start, end, text) and a `count()` of the rows below `after_row` that show at
+    least one character. A cell shows something when its <v> or inline <t> holds text; calamine reads
+    error cells (t="e": #N/A, #DIV/0!) as empty, so a row only they fill is not a row (the worker skips
+    it too). Closures over a few cells rather than methods: expat calls them for every element, and
+    this is the cost of counting a sheet."""
+    state = {"count": 0, "number": 0}
+    error_cell = [False]
+    in_value = [False]
+    shown = [False]
 
-    A cell shows something when its <v> or inline <t> holds text; calamine reads error cells
-    (t="e": #N/A, #DIV/0!) as empty, so a row only they fill is not a row (the worker skips it too).
-    """
-
-    def __init__(self, after_row: int):
-        self.after_row = after_row
-        self.count = 0
-        self.number = 0  # the current row's number (its r attribute, else the previous one + 1)
-        self.shown = False
-        self.error_cell = False
-        self.in_value = False
-        self._local: dict[str, str] = {}
-
-    def local(self, name: str) -> str:
-        found = self._local.get(name)
-        if found is None:
-            found = self._local[name] = name.rsplit(" ", 1)[-1]
-        return found
-
-    def start(self, name: str, attributes: dict) -> None:
-        name = self.local(name)
+    def start(name: str, attributes: dict) -> None:
+        if ":" in name:  # a prefixed name (x:row); Excel writes the namespace as the default one
+            name = name.rpartition(":")[2]
         if name == "c":
-            self.error_cell = attributes.get("t") == "e"
-        elif name in ("v", "t"):
-            self.in_value = not self.error_cell
+            error_cell[0] = attributes.get("t") == "e"
+        elif name == "v" or name == "t":
+            in_value[0] = not error_cell[0]
         elif name == "row":
             reference = attributes.get("r")
-            self.number = int(reference) if reference and reference.isdigit() else self.number + 1
-            self.shown = False
+            state["number"] = int(reference) if reference and reference.isdigit() else state["number"] + 1
+            shown[0] = False
 
-    def end(self, name: str) -> None:
-        self.in_value = False
-        if self.local(name) == "row" and self.shown and self.number > self.after_row:
-            self.count += 1
+    def end(name: str) -> None:
+        in_value[0] = False
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "row" and shown[0] and state["number"] > after_row:
+            state["count"] += 1
 
-    def text(self, data: str) -> None:
-        if self.in_value and data:
-            self.shown = True
+    def text(data: str) -> None:
+        if in_value[0] and data:
+            shown[0] = True
+
+    return start, end, text, lambda: state["count"]
 
 
 def _refuse_dtd(*_args) -> None:
@@ -239,12 +233,12 @@ def _refuse_dtd(*_args) -> None:
 
 def count_shown_rows(path, *, after_row: int) -> int:
     """Rows below `after_row` with at least one visible cell: the rows `read.iter_chunks` yields."""
-    counter = _RowCounter(after_row)
-    parser = expat.ParserCreate(namespace_separator=" ")
+    start, end, text, count = _row_counter(after_row)
+    parser = expat.ParserCreate()
     parser.buffer_text = True
-    parser.StartElementHandler = counter.start
-    parser.EndElementHandler = counter.end
-    parser.CharacterDataHandler = counter.text
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_dtd
@@ -255,4 +249,4 @@ def count_shown_rows(path, *, after_row: int) -> int:
             parser.Parse(b"", True)
     except expat.ExpatError as error:
         raise UploadRejected(f"The file is a damaged XLSX file and cannot be read ({error}).") from error
-    return counter.count
+    return count()

@@ -192,3 +192,23 @@ def test_import_leads_refuses_in_one_line_and_exits_non_zero_for_every_refusal(o
     assert refused.value.returncode != 0
     assert "\n" not in str(refused.value) and str(refused.value).strip()
     assert not ImportFile.objects.exists()
+
+
+def test_r36_the_counter_reads_prefixed_names_and_skips_rows_that_show_nothing(tmp_path):
+    from imports.pipeline.sheet_xml import count_shown_rows
+
+    sheet = (
+        b'<?xml version="1.0"?><x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>Email</x:t></x:is></x:c ></x:row >'
+        b'<x:row r="2"><x:c r="A2" t="e"><x:v>#N/A</x:v></x:c></x:row>'  # an error cell only: calamine reads ""
+        b'<x:row r="3"><x:c r="A3"/></x:row><x:row r="4"/>'  # nothing shown
+        b'<x:row r="5"><x:c r="A5" t="inlineStr"><x:is><x:t>a@x.io</x:t></x:is></x:c></x:row >'
+        b"</x:sheetData></x:worksheet>"
+    )
+    path = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in XLSX_PARTS.items():
+            archive.writestr(name, content)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    assert count_shown_rows(path, after_row=1) == 1
+    assert count_shown_rows(path, after_row=0) == 2
