@@ -212,3 +212,27 @@ def test_r36_the_counter_reads_prefixed_names_and_skips_rows_that_show_nothing(t
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
     assert count_shown_rows(path, after_row=1) == 1
     assert count_shown_rows(path, after_row=0) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_manage_py_import_leads_with_an_unknown_campaign_prints_one_line_and_exits_1(owner, tmp_path):
+    """The real command line (a process on the test database), as the issue saw it end in a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import _database_url_for_worker
+    from tests.support.faults import ROOT
+
+    path = tmp_path / "leads.csv"
+    path.write_text("Email\na@x.io\n")
+    env = {**os.environ, "DATABASE_URL": _database_url_for_worker()}
+    command = [sys.executable, "manage.py", "import_leads", str(path), "--company", str(owner.company.pk)]
+    done = subprocess.run(
+        [*command, "--campaign", "999999", "--no-progress"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "CommandError: leads.csv refused (campaign_id): No such campaign in this company."
+    ]
+    assert not ImportFile.objects.exists()
