@@ -2,20 +2,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.serializers import CompanyShortSerializer, PrimaryAccessSerializer
+from leadsy.files import absolute_file_url
+from leadsy.images import ALLOWED_MIME_TYPES
 
-from .images import ALLOWED_MIME_TYPES
 from .models import User
 from .selectors import primary_access_for
-
-
-def absolute_file_url(request, file) -> str | None:
-    """An absolute URL for a stored file (local media or S3), or None when there is no file."""
-    if not file:
-        return None
-    url = file.url
-    if url.startswith("/") and request is not None:
-        return request.build_absolute_uri(url)
-    return url
 
 
 class UserSerializer(serializers.ModelSerializer):

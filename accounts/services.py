@@ -21,9 +21,9 @@ from companies.access import require
 from companies.models import Access, Company, UserAccess
 from companies.services import AccessChange, user_accesses_apply
 from leadsy.api.errors import Conflict
+from leadsy.images import verified_image_file
 from leadsy.mail import send_templated_email
 
-from .images import verified_image_file
 from .selectors import user_administered_by
 from .tokens import email_change_target, email_change_token, email_verification_token
 

@@ -1,5 +1,7 @@
 """The public endpoints' own throttles (rates in settings: login_ip, login_email, password_reset_*, signup_*)."""
 
+from django.contrib import admin
+from django.http import JsonResponse
 from rest_framework.throttling import UserRateThrottle
 
 from leadsy.api.throttles import BodyFieldThrottle, IPThrottle
@@ -87,9 +89,6 @@ def admin_login(request, **kwargs):
 
     An attacker alternating between the two logins draws on one budget per IP and per email.
     """
-    from django.contrib import admin
-    from django.http import JsonResponse
-
     if request.method == "POST":
         form_request = _FormRequest(request)
         for throttle in (LoginIPThrottle(), _AdminLoginEmailThrottle()):

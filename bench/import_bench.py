@@ -136,7 +136,7 @@ def measure(kind: str, path: Path) -> dict:
 
 
 def lead_file(name: str, rows: int) -> Path:
-    from imports.leadgen import write_lead_file
+    from bench.leadgen import write_lead_file
 
     path = BENCH_DIR / name
     if not path.exists() or not Path(f"{path}.expected.json").exists():

@@ -293,10 +293,10 @@ def start_imports(stack: Stack, out: Path, owner: dict, rows: int, seconds: int)
     the worker has started the first."""
     from django.contrib.auth import get_user_model
 
+    from bench.leadgen import write_lead_file
     from billing.models import Membership
     from billing.services import membership_attach
     from companies.models import Access, Company, UserAccess
-    from imports.leadgen import write_lead_file
     from imports.models import ImportFile
     from imports.services import import_file_create
 

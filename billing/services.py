@@ -2,11 +2,10 @@
 
 import calendar
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from leadsy.api.errors import Conflict
+from leadsy.errors import Conflict, InvalidFields
 
 from .models import Membership, Subscription
 from .selectors import current_subscription, free_membership
@@ -59,7 +58,7 @@ def membership_attach(*, company, membership: Membership) -> Subscription:
     _lock_company(company)
     users = UserAccess.objects.filter(company=company).count()
     if users > membership.max_users:
-        raise ValidationError(
+        raise InvalidFields(
             {
                 "membership_id": [
                     f"The {membership.name} plan allows {membership.max_users} users; the company has {users}."

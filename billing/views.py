@@ -3,9 +3,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.views import APIView
 
-from companies.access import CompanyScopedView, as_id
+from companies.access import CompanyScopedView
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, ErrorSerializer, envelope, list_envelope
+from leadsy.ids import as_id
 
 from . import selectors, services
 from .models import Membership

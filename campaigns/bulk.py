@@ -15,11 +15,11 @@ from django.db import connection
 from django.utils import timezone
 from pyarrow import csv as arrow_csv
 
-from .models import Lead
+from .models import LEAD_TEXT_FIELDS, Lead
 
 TABLE = Lead._meta.db_table
 STAGING = "lead_staging"
-TEXT_COLUMNS = ["first_name", "last_name", "company_name", "job_title", "city", "country", "source", "notes"]
+TEXT_COLUMNS = list(LEAD_TEXT_FIELDS)
 STAGING_COLUMNS = ["row_number", *TEXT_COLUMNS, "email", "phone", "extra"]
 # SQLite allows 999 bound parameters per statement by default.
 SQLITE_BATCH = 999 // len(STAGING_COLUMNS)

@@ -144,3 +144,28 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.email or self.phone or f"Lead {self.pk}"
+
+
+# The contact fields a lead file fills, in the order the import template offers them; every other
+# Lead column is set by the import itself (company, campaign, stage, import_file, extra). Imports
+# and the bulk writer take this list and the lengths below from here, so a new field is one edit.
+LEAD_CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "company_name",
+    "job_title",
+    "city",
+    "country",
+    "source",
+    "notes",
+)
+# The plain text ones (email and phone have their own normal form).
+LEAD_TEXT_FIELDS = tuple(name for name in LEAD_CONTACT_FIELDS if name not in ("email", "phone"))
+# field -> max_length, for the text fields that have one (notes is unbounded).
+LEAD_MAX_LENGTHS = {
+    name: Lead._meta.get_field(name).max_length
+    for name in LEAD_TEXT_FIELDS
+    if Lead._meta.get_field(name).max_length is not None
+}

@@ -6,9 +6,10 @@ exist and an id of another company both raise the same NotFound.
 """
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
-from rest_framework.exceptions import NotFound
 
-from companies.access import Tenant, as_id, require_tenant
+from companies.access import Tenant, require_tenant
+from leadsy.errors import NotFound
+from leadsy.ids import as_id
 
 from .models import Campaign, Lead, Option, Question, Stage
 

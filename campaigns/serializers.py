@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from companies.access import MAX_ID
+from leadsy.ids import MAX_ID
 
 from .models import Campaign, Lead, Option, Question, Stage
 from .selectors import DEFAULT_LEAD_ORDERING, LEAD_ORDERINGS

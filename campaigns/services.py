@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from django.db import models, transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
-from companies.access import as_id
 from companies.models import Company
+from leadsy.errors import InvalidFields
+from leadsy.ids import as_id
 
 from .models import Campaign, Lead, Option, Question, Stage
 
@@ -60,7 +60,7 @@ def campaign_validate(*, campaign: Campaign) -> None:
     if campaign.starts_on and campaign.ends_on and campaign.ends_on < campaign.starts_on:
         errors["ends_on"] = ["Must be on or after starts_on."]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidFields(errors)
 
 
 # --- questions ----------------------------------------------------------------------------------
@@ -114,9 +114,9 @@ def question_create(
     kind_errors = _kind_errors(kind=kind, option_count=len(options))
     clash_errors = _clash_errors(options)
     if kind_errors:
-        raise ValidationError({"options_attributes": kind_errors})
+        raise InvalidFields({"options_attributes": kind_errors})
     if any(clash_errors):
-        raise ValidationError({"options_attributes": clash_errors})
+        raise InvalidFields({"options_attributes": clash_errors})
     _require_distinct_values(options)
 
     siblings = list(Question.objects.filter(campaign=campaign).order_by("position"))
@@ -136,7 +136,7 @@ def question_create(
 def _require_distinct_values(options: Sequence[dict]) -> None:
     values = [attrs["value"] for attrs in options]
     if len(set(values)) != len(values):
-        raise ValidationError({"options_attributes": ["Two options of this question would have the same value."]})
+        raise InvalidFields({"options_attributes": ["Two options of this question would have the same value."]})
 
 
 @transaction.atomic
@@ -145,7 +145,7 @@ def question_options_bulk_update(*, campaign: Campaign, questions: Sequence[dict
 
     `questions` is `[{"id", "options_attributes": [{"id"?, "label", "value", "position"?, "_destroy"?}]}]`.
     Options not named keep their place; positions named must not clash; each question ends with
-    positions 1..n. Any error raises ValidationError shaped like the request, and nothing is written.
+    positions 1..n. Any error raises InvalidFields shaped like the request, and nothing is written.
     """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     question_ids = [as_id(entry.get("id")) for entry in questions]
@@ -170,7 +170,7 @@ def question_options_bulk_update(*, campaign: Campaign, questions: Sequence[dict
             plans.append(plan)
             errors.append(plan_errors)
     if any(errors):
-        raise ValidationError({"questions": errors})
+        raise InvalidFields({"questions": errors})
 
     for plan in plans:
         _apply_plan(plan)

@@ -11,6 +11,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.views import APIView
 
+from leadsy.ids import MAX_ID, as_id  # noqa: F401 - importable from here for accounts/companies
+
 from .models import Access, Company, UserAccess
 
 _ALL = frozenset({Access.OWNER, Access.ADMIN, Access.MANAGER, Access.AGENT})
@@ -31,20 +33,6 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "imports.view": _ALL,
     "imports.manage": _RUNNERS,  # upload, cancel
 }
-
-
-MAX_ID = 2**63 - 1
-
-
-def as_id(value) -> int | None:
-    """A primary key from a URL or body, or None when it cannot be one (so lookups answer 404/422, not 500)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if 0 < number <= MAX_ID else None
 
 
 def companies_visible_to(user) -> QuerySet[Company]:

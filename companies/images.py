@@ -1,5 +1,5 @@
-"""Company avatars use the one image gate of the project (accounts/images.py): same checks, same 422s."""
+"""Company avatars use the one image gate of the project (leadsy/images.py): same checks, same 422s."""
 
-from accounts.images import verified_image_file
+from leadsy.images import verified_image_file
 
 __all__ = ["verified_image_file"]

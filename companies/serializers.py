@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from billing.selectors import current_membership
 from billing.serializers import MembershipSerializer
+from leadsy.files import absolute_file_url
 
 from .models import Access, Company, Cycle, UserAccess
 
@@ -50,8 +51,6 @@ class CompanySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_avatar_route(self, company) -> str | None:
-        from accounts.serializers import absolute_file_url  # accounts.serializers imports this module
-
         return absolute_file_url(self.context.get("request"), company.avatar)
 
     @extend_schema_field(MembershipSerializer())

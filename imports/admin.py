@@ -4,7 +4,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
+
+from leadsy.errors import DomainError
 
 from .models import ImportFile
 from .services import import_file_cancel, import_file_retry
@@ -96,8 +97,8 @@ class ImportFileAdmin(admin.ModelAdmin):
             try:
                 action(import_file=import_file)
                 done += 1
-            except APIException as error:
-                self.message_user(request, f"{import_file.import_code}: {error.detail}", messages.WARNING)
+            except DomainError as error:
+                self.message_user(request, f"{import_file.import_code}: {error.message}", messages.WARNING)
         if done:
             self.message_user(request, f"{done} import(s) {verb}.", messages.SUCCESS)
 

@@ -45,6 +45,9 @@ class ImportFile(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs that took the lease")
+    # The client's Idempotency-Key of the upload and the file's SHA-256: a retried POST answers this import.
+    idempotency_key = models.CharField(max_length=255, blank=True, default="", editable=False)
+    content_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -52,6 +55,13 @@ class ImportFile(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["imported_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="import_idempotency_key_per_user",
+            ),
+        ]
         indexes = [
             models.Index(fields=["company", "status", "-created_at"], name="import_company_status_idx"),
             models.Index(fields=["status", "lease_expires_at"], name="import_status_lease_idx"),

@@ -1,9 +1,9 @@
 """Reads of imports, always scoped by the caller's companies."""
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound
 
 from companies.access import annotate_access_level, companies_visible_to, company_get_for_user, require
+from leadsy.errors import NotFound
 
 from .models import ImportFile
 

@@ -1,6 +1,7 @@
 import json
 
 import phonenumbers
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -12,9 +13,8 @@ from .models import ImportFile
 
 
 def _download_url(request, import_file: ImportFile, kind: str) -> str:
-    return reverse(
-        "import-file-download", kwargs={"import_code": import_file.import_code, "kind": kind}, request=request
-    )
+    name = "import-original-file" if kind == "original_file" else "import-error-file"
+    return reverse(name, kwargs={"import_code": import_file.import_code}, request=request)
 
 
 class ImportFileSerializer(serializers.ModelSerializer):
@@ -74,6 +74,10 @@ class ImportUploadSerializer(serializers.Serializer):
             mapping = json.loads(value)
         except ValueError:
             raise serializers.ValidationError("Must be a JSON object of file column → lead field.") from None
+        # At most one key per column of a file: a larger mapping is refused before the file is read.
+        max_columns = settings.IMPORT_MAX_COLUMNS
+        if isinstance(mapping, dict) and len(mapping) > max_columns:
+            raise serializers.ValidationError(f"At most {max_columns} columns can be mapped (one per file column).")
         if not isinstance(mapping, dict) or not all(
             isinstance(k, str) and isinstance(v, str | None) and "\x00" not in k + (v or "") for k, v in mapping.items()
         ):

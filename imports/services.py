@@ -1,28 +1,33 @@
-"""Import state changes: create (the upload check), process, cancel, retry.
+"""Import state changes: create (the upload check), process, cancel, retry, reap.
 
-The API, the admin, the `import_leads` command and the Celery task all come through here.
+The API, the admin, the `import_leads` command and the Celery tasks all come through here. Refusals
+are `leadsy.errors` domain errors (an `UploadRejected` is an `InvalidFields`).
 """
 
+import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from celery import current_app
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.selectors import max_leads_per_import
 from campaigns.models import Campaign, Stage
-from leadsy.api.errors import Conflict
+from leadsy.errors import Conflict, InvalidFields
 
-from . import pipeline
-from .headers import plan_columns
-from .inspection import UploadRejected, inspect_file
+from . import process, runner
 from .models import ImportFile
-from .reader import count_rows
+from .pipeline.headers import plan_columns
+from .pipeline.inspect import inspect_file
+from .pipeline.limits import check_row_limits
+from .pipeline.read import count_rows
+from .pipeline.report import delete_error_parts
+
+logger = logging.getLogger("leadsy.imports")
 
 Status = ImportFile.Status
 ON_DUPLICATE_CHOICES = ("skip", "update")
@@ -50,27 +55,69 @@ def _clean_options(*, company, options: dict) -> tuple[dict, Campaign | None, St
     if campaign_id is not None:
         campaign = Campaign.objects.filter(pk=campaign_id, company=company).first()
         if campaign is None:
-            raise ValidationError({"campaign_id": ["No such campaign in this company."]})
+            raise InvalidFields({"campaign_id": ["No such campaign in this company."]})
     if stage_id is not None:
         stage = Stage.objects.filter(pk=stage_id).first()
         if stage is None:
-            raise ValidationError({"stage_id": ["No such stage."]})
+            raise InvalidFields({"stage_id": ["No such stage."]})
     on_duplicate = options.get("on_duplicate") or "skip"
     if on_duplicate not in ON_DUPLICATE_CHOICES:
-        raise ValidationError({"on_duplicate": ["Must be skip or update."]})
+        raise InvalidFields({"on_duplicate": ["Must be skip or update."]})
     options["on_duplicate"] = on_duplicate
     if options.get("default_country"):
         options["default_country"] = str(options["default_country"]).upper()
     return options, campaign, stage
 
 
-def import_file_create(*, user, company, file, name: str, options: dict, enqueue: bool = True) -> ImportFile:
+MAX_IDEMPOTENCY_KEY = 255
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_file_create_once(
+    *, user, company, file, name: str, options: dict, idempotency_key: str
+) -> tuple[ImportFile, bool]:
+    """`import_file_create` for a client that may retry: the same key from the same user answers the
+    import it created first (created=False); the key reused for another file is refused."""
+    key = idempotency_key.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InvalidFields({IDEMPOTENCY_HEADER: [f"Must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters."]})
+    with tempfile.TemporaryDirectory(prefix="leadsy-upload-") as folder:
+        path = _local_path(file, folder)
+        digest = _sha256(path)
+        for _ in range(2):
+            first = ImportFile.objects.filter(imported_by=user, idempotency_key=key).first()
+            if first is not None:
+                if first.content_sha256 != digest:
+                    raise InvalidFields({IDEMPOTENCY_HEADER: ["This key was already used for another file."]})
+                return first, False
+            try:
+                created = import_file_create(
+                    user=user, company=company, file=path, name=name, options=options,
+                    idempotency=(key, digest),
+                )  # fmt: skip
+            except IntegrityError:  # the same key at the same moment: the other request won, answer its import
+                continue
+            return created, True
+    raise Conflict("A request with this Idempotency-Key is still being processed.")
+
+
+def import_file_create(
+    *, user, company, file, name: str, options: dict, enqueue: bool = True, idempotency: tuple[str, str] | None = None
+) -> ImportFile:
     """Check the file synchronously (type, size, encoding, header, row limits), store it privately and
     create the `pending` import; queue processing once the transaction commits.
 
     `file`: an uploaded/Django File or a local path. `options`: on_duplicate, mapping, default_country,
     and optionally campaign_id / stage_id (validated here). Raises UploadRejected (413/422) or
-    ValidationError; nothing is stored then.
+    InvalidFields; nothing is stored then.
     """
     options, campaign, stage = _clean_options(company=company, options=options)
     name = Path(str(name or getattr(file, "name", "") or "leads").replace("\x00", "")).name[:255] or "leads"
@@ -79,7 +126,7 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
         fmt = inspect_file(path, name=name)
         plan_columns(fmt.header, mapping=options.get("mapping") or None)
         rows = count_rows(path, fmt)
-        _check_row_limits(company=company, rows=rows)
+        check_row_limits(company=company, rows=rows)
         import_file = ImportFile(
             company=company,
             imported_by=user,
@@ -90,6 +137,8 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
             # The row count, so the worker need not read the whole file once more before its first chunk.
             file_format={**fmt.to_dict(), "data_rows": rows},
         )
+        if idempotency is not None:
+            import_file.idempotency_key, import_file.content_sha256 = idempotency
         extension = "xlsx" if fmt.kind == "xlsx" else "csv"
         with open(path, "rb") as handle:
             # A generated key: the user's file name never becomes a storage path.
@@ -105,33 +154,30 @@ def import_file_create(*, user, company, file, name: str, options: dict, enqueue
     return import_file
 
 
-def _check_row_limits(*, company, rows: int) -> None:
-    if rows == 0:
-        raise UploadRejected("The file has a header but no data rows.", field="file", status_code=422)
-    max_rows = getattr(settings, "IMPORT_MAX_ROWS", 1_048_576)
-    if rows > max_rows:
-        raise UploadRejected(
-            f"The file has {rows:,} data rows; at most {max_rows:,} are accepted.", field="file", status_code=422
-        )
-    plan_limit = max_leads_per_import(company=company)
-    if plan_limit is not None and rows > plan_limit:
-        raise UploadRejected(
-            f"The file has {rows:,} data rows; the company's plan allows {plan_limit:,} leads per import.",
-            field="file",
-            status_code=422,
-        )
-
-
 def _enqueue_on_commit(import_file_id: int) -> None:
-    from .tasks import process_import
-
+    # By the task's name: the tasks module calls these services, so it is not imported here.
     # robust: a broker outage must not turn a stored upload into a 500; the reaper re-queues it later.
-    transaction.on_commit(lambda: process_import.delay(import_file_id), robust=True)
+    transaction.on_commit(lambda: _enqueue(import_file_id), robust=True)
+
+
+def _enqueue(import_file_id: int) -> None:
+    current_app.send_task("imports.process", args=[import_file_id])
 
 
 def import_file_process(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = None) -> ImportFile:
     """Run the whole pipeline in this process (the Celery task and the command line both call this)."""
-    return pipeline.run(import_file_id=import_file_id, progress=progress)
+    return process.run(import_file_id=import_file_id, progress=progress)
+
+
+def import_file_reap() -> list[int]:
+    """Queue again the imports whose runner died and the pending ones nobody picked up (the periodic
+    reaper task); those that keep dying fail instead. Returns the ids queued."""
+    queued = runner.reap()
+    for import_file_id in queued:
+        _enqueue(import_file_id)
+    if queued:
+        logger.info("Re-queued imports %s", queued)
+    return queued
 
 
 @transaction.atomic
@@ -157,7 +203,7 @@ def import_file_retry(*, import_file: ImportFile) -> ImportFile:
         raise Conflict("Only a failed or cancelled import can be retried.")
     if locked.error_file:
         locked.error_file.delete(save=False)
-    pipeline.delete_error_parts(locked)
+    delete_error_parts(locked)
     locked.status = Status.PENDING
     locked.total_records = locked.processed_records = locked.failed_records = locked.checkpoint_rows = 0
     locked.error_message = None

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -7,9 +7,17 @@ urlpatterns = [
     path("import/template", views.ImportTemplateView.as_view(), name="import-template"),
     path("import/<str:import_code>", views.ImportDetailView.as_view(), name="import-detail"),
     path("import/<str:import_code>/cancel", views.ImportCancelView.as_view(), name="import-cancel"),
-    re_path(
-        r"^import/(?P<import_code>[^/]+)/(?P<kind>original_file|error_file)$",
-        views.ImportDownloadView.as_view(),
-        name="import-file-download",
+    # Two literal paths (endpoint 48), so the OpenAPI schema names both downloads.
+    path(
+        "import/<str:import_code>/original_file",
+        views.ImportOriginalFileView.as_view(),
+        {"kind": "original_file"},
+        name="import-original-file",
+    ),
+    path(
+        "import/<str:import_code>/error_file",
+        views.ImportErrorFileView.as_view(),
+        {"kind": "error_file"},
+        name="import-error-file",
     ),
 ]

@@ -9,18 +9,18 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.views import APIView
 
-from companies.access import as_id, company_get_for_user
+from companies.access import company_get_for_user
 from leadsy.api.errors import PayloadTooLarge
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
+from leadsy.ids import as_id
 
-from .headers import TEMPLATE_HEADER
-from .inspection import UploadRejected
 from .models import ImportFile
+from .pipeline.headers import TEMPLATE_HEADER
 from .selectors import import_file_get_for_user, import_file_list_for_user
 from .serializers import ImportFileSerializer, ImportUploadSerializer
-from .services import import_file_cancel, import_file_create
+from .services import IDEMPOTENCY_HEADER, import_file_cancel, import_file_create, import_file_create_once
 from .uploads import UploadSizeLimitHandler, max_upload_bytes
 
 IMPORT_FILE_ENVELOPE = envelope("import_file", ImportFileSerializer)
@@ -70,7 +70,16 @@ class ImportListView(APIView):
         operation_id="import_create",
         summary="Import leads from a CSV/TSV/XLSX file",
         request={"multipart/form-data": ImportUploadSerializer},
-        responses={202: IMPORT_FILE_ENVELOPE},
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                description="A client-chosen key (at most 255 characters): a retry with the same key answers the "
+                "first import (200) instead of creating another; the key reused for another file → 422.",
+            )
+        ],
+        responses={202: IMPORT_FILE_ENVELOPE, 200: IMPORT_FILE_ENVELOPE},
     )
     def post(self, request):
         # Refuse an oversized body before Django spools it to disk.
@@ -81,24 +90,24 @@ class ImportListView(APIView):
         if length > max_upload_bytes() + MULTIPART_OVERHEAD:
             raise PayloadTooLarge("The file is larger than the upload limit.")
         request._request.upload_handlers.insert(0, UploadSizeLimitHandler(request._request))
-        company = company_get_for_user(
-            user=request.user, company_id=request.data.get("company_id"), permission="imports.manage"
-        )
+        company_id = request.data.get("company_id")
+        if company_id in (None, ""):
+            raise ValidationError({"company_id": ["This field is required."]})
+        company = company_get_for_user(user=request.user, company_id=company_id, permission="imports.manage")
         data = validated(ImportUploadSerializer, request.data)
         options = {"on_duplicate": data["on_duplicate"]}
         for key in ("mapping", "default_country", "campaign_id", "stage_id"):
             if data.get(key) not in (None, "", {}):
                 options[key] = data[key]
-        try:
-            import_file = import_file_create(
-                user=request.user, company=company, file=data["file"], name=data["file"].name, options=options
-            )
-        except UploadRejected as error:
-            if error.status_code == 413:
-                raise PayloadTooLarge(error.message) from None
-            raise ValidationError({error.field or "file": [error.message]}) from None
+        upload = {"user": request.user, "company": company, "file": data["file"], "name": data["file"].name}
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        created = True
+        if key is None:
+            import_file = import_file_create(**upload, options=options)
+        else:
+            import_file, created = import_file_create_once(**upload, options=options, idempotency_key=key)
         data = ImportFileSerializer(import_file, context={"request": request}).data
-        return object_response("import_file", data, status=202)
+        return object_response("import_file", data, status=202 if created else 200)
 
 
 class ImportDetailView(APIView):
@@ -125,17 +134,23 @@ class ImportCancelView(APIView):
         return object_response("import_file", ImportFileSerializer(import_file, context={"request": request}).data)
 
 
-class ImportDownloadView(APIView):
-    @extend_schema(
-        operation_id="import_file_download",
-        summary="Download an import's original file or its error file",
+def _download_schema(operation_id: str, what: str):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=f"Download an import's {what}",
         responses={
             (200, "application/octet-stream"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="The file (local storage)"
             ),
             302: OpenApiResponse(description="Redirect to a short-lived signed URL (S3 storage)"),
+            404: OpenApiResponse(description="No such import, or it has no such file (yet)"),
         },
     )
+
+
+class ImportDownloadView(APIView):
+    """Endpoint 48: the original file or the error file, through authentication (never a public URL)."""
+
     def get(self, request, import_code, kind):
         import_file = import_file_get_for_user(user=request.user, import_code=import_code)
         field = import_file.original_file if kind == "original_file" else import_file.error_file
@@ -151,6 +166,18 @@ class ImportDownloadView(APIView):
         response = FileResponse(field.storage.open(field.name, "rb"), as_attachment=True, filename=filename)
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ImportOriginalFileView(ImportDownloadView):
+    @_download_schema("import_original_file_download", "original file")
+    def get(self, request, import_code, kind="original_file"):
+        return super().get(request, import_code, kind)
+
+
+class ImportErrorFileView(ImportDownloadView):
+    @_download_schema("import_error_file_download", "error file (the failed rows and why)")
+    def get(self, request, import_code, kind="error_file"):
+        return super().get(request, import_code, kind)
 
 
 class ImportTemplateView(APIView):

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "legal",
     "campaigns",
     "imports",
+    "devdata",
 ]
 
 MIDDLEWARE = [
@@ -355,6 +356,6 @@ IMPORT_REAPER_INTERVAL_SECONDS = env.int("IMPORT_REAPER_INTERVAL_SECONDS", defau
 # An import of at least this many rows ends with ANALYZE of the lead table (PostgreSQL).
 IMPORT_ANALYZE_MIN_ROWS = env.int("IMPORT_ANALYZE_MIN_ROWS", default=10_000)
 CELERY_BEAT_SCHEDULE["imports-reap-expired-leases"] = {
-    "task": "imports.tasks.reap_expired_leases",
+    "task": "imports.reap_expired_leases",
     "schedule": IMPORT_REAPER_INTERVAL_SECONDS,
 }

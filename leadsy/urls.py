@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.throttles import admin_login
 from leadsy.api.views import HealthView
 
 api_v1 = [
@@ -22,7 +21,7 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
-    path("admin/login/", admin_login),  # the API login's throttles, then the admin's own view
+    path("admin/", include("accounts.admin_urls")),  # the login behind the API login's throttles
     path("admin/", admin.site.urls),
 ]
 

@@ -1,6 +1,8 @@
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.exceptions import NotFound
+
+from leadsy.errors import NotFound
+from leadsy.ids import as_id
 
 from .models import LegalTerm
 
@@ -15,7 +17,6 @@ def legal_term_current() -> LegalTerm | None:
 
 def legal_term_get(*, legal_term_id) -> LegalTerm:
     """A published version by id; drafts and unknown ids are not found."""
-    from companies.access import as_id
 
     term = legal_terms_published().filter(id=as_id(legal_term_id)).first() if as_id(legal_term_id) else None
     if term is None:

@@ -1,6 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
+
+from leadsy.errors import InvalidFields
 
 from .models import TermsAcceptance
 from .selectors import legal_term_current
@@ -11,7 +12,7 @@ def terms_accept(*, user, legal_term_id: int, ip: str | None, user_agent: str) -
     """Record that the user accepted the current terms. Accepting the same version again keeps the first record."""
     current = legal_term_current()
     if current is None or current.id != legal_term_id:
-        raise ValidationError({"legal_term_id": ["Only the current terms can be accepted."]})
+        raise InvalidFields({"legal_term_id": ["Only the current terms can be accepted."]})
     acceptance, created = TermsAcceptance.objects.get_or_create(
         user=user, legal_term=current, defaults={"ip": ip, "user_agent": (user_agent or "")[:512]}
     )

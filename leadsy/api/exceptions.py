@@ -5,6 +5,9 @@
 - `{"message": "..."}` for 401, 403, 404, 405, 409, 413, 429 (with `Retry-After`);
 - 500 `{"message": "Internal server error"}`, the trace going to the log only.
 
+Services raise `leadsy.errors` (InvalidFields → 422, NotFound → 404, Forbidden → 403, Conflict → 409,
+TooLarge → 413); DRF's and Django's own errors are accepted too.
+
 The plain Django views at the bottom answer in the same shape for what never reaches DRF
 (unknown URLs, a disallowed Host header, a body too large for Django itself).
 """
@@ -18,6 +21,8 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+from leadsy import errors
 
 logger = logging.getLogger("leadsy.api")
 
@@ -51,8 +56,30 @@ def validation_response(errors: dict) -> Response:
     return Response({"message": VALIDATION_MESSAGE, "errors": errors}, status=UNPROCESSABLE)
 
 
+def _from_domain(exc: errors.DomainError) -> exceptions.APIException:
+    """A service's refusal in DRF's terms (TooLarge first: an oversized upload is also InvalidFields)."""
+    if isinstance(exc, errors.TooLarge):
+        api = exceptions.APIException(exc.message)
+        api.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        return api
+    if isinstance(exc, errors.InvalidFields):
+        return exceptions.ValidationError(exc.errors)
+    if isinstance(exc, errors.NotFound):
+        return exceptions.NotFound(exc.message)
+    if isinstance(exc, errors.Forbidden):
+        return exceptions.PermissionDenied(exc.message)
+    if isinstance(exc, errors.Conflict):
+        api = exceptions.APIException(exc.message)
+        api.status_code = status.HTTP_409_CONFLICT
+        return api
+    return exceptions.ValidationError({"base": [exc.message]})  # any other refusal of the input
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    # Services raise leadsy.errors; accounts and companies still raise DRF/Django errors (both accepted).
+    if isinstance(exc, errors.DomainError):
+        exc = _from_domain(exc)
+    elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, Http404):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from accounts.images import MAX_PIXELS
+from leadsy.images import MAX_PIXELS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Peak RSS is VmHWM: the high-water mark of this process's own memory. (`ru_maxrss` would not do:
@@ -28,7 +28,7 @@ import base64, json, os, sys, time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadsy.settings")
 import django
 django.setup()
-from accounts.images import verified_image_file
+from leadsy.images import verified_image_file
 
 
 def peak_kb():
@@ -98,7 +98,7 @@ def test_worst_accepted_avatar_costs_under_1s_cpu_and_200mb(case, tmp_path):
 def test_one_row_over_the_cap_is_refused_before_decoding(fmt):
     from rest_framework.exceptions import ValidationError
 
-    from accounts.images import verified_image_file
+    from leadsy.images import verified_image_file
     from tests.accounts.images import b64
 
     side = _side(fmt)

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from rest_framework.exceptions import ValidationError
 
-from accounts.images import verified_image_file
+from leadsy.images import verified_image_file
 from tests.accounts.images import animated_gif, b64, image_bytes, jpeg_with_gps_exif, png_bomb
 
 
@@ -74,9 +74,9 @@ def test_refused_images(data, reason):
 
 def test_pillow_decompression_bomb_warning_is_an_error(monkeypatch):
     # Under our own cap but over Pillow's: the warning must refuse the image, not just log.
-    import accounts.images
+    import leadsy.images
 
-    monkeypatch.setitem(accounts.images.MAX_PIXELS, "PNG", 10**9)
+    monkeypatch.setitem(leadsy.images.MAX_PIXELS, "PNG", 10**9)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
     with pytest.raises(ValidationError) as error:
         verified_image_file(base64_data=b64(image_bytes(size=(40, 40))))

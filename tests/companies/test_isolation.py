@@ -415,7 +415,7 @@ ROUTES += [
         _import,
     ),
     Row(
-        "import-file-download",
+        "import-original-file",
         "GET",
         "imports.view",
         200,
@@ -423,7 +423,7 @@ ROUTES += [
         _import,
     ),
     Row(
-        "import-file-download",
+        "import-error-file",
         "GET",
         "imports.view",
         200,

@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from imports.leadgen import write_csv
+from bench.leadgen import write_csv
 
 # Rows of the files the fault tests break mid-import (tests/imports/test_faults.py and the fault tests of
 # test_worker.py): 50k in CI, 200k in `make faults`, as the reliability plan groups R19-R26.

@@ -5,7 +5,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from imports.leadgen import XLSX_PARTS, _xlsx_row
+from bench.leadgen import XLSX_PARTS, _xlsx_row
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 

@@ -170,7 +170,7 @@ def test_list_filters_and_cancel(owner, client_for, company_member):
 
 @pytest.mark.django_db
 def test_template(owner, client_for):
-    from imports.headers import TEMPLATE_HEADER
+    from imports.pipeline.headers import TEMPLATE_HEADER
 
     response = client_for(owner).get(f"{URL}/template")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from bench.leadgen import write_lead_file
 from campaigns.models import Lead
-from imports.leadgen import write_lead_file
 from imports.models import ImportFile
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ plan R22-R26). File sizes: FAULT_ROWS (tests/imports/conftest.py; 200k in `make 
 
 Each test runs its own Celery worker (with its beat embedded, as `make run` does) on a private
 redis-server, so that restarting the broker or leaving messages behind touches nobody else, and the
-reaper (`imports.tasks.reap_expired_leases`) runs on its real schedule, shortened through the
+reaper (task `imports.reap_expired_leases`) runs on its real schedule, shortened through the
 worker's environment. The whole-worker SIGKILL (R20) and pool-child kill are in test_worker.py.
 
 PostgreSQL and Redis only: SQLite has no connections to terminate and the filesystem broker no

@@ -1,7 +1,8 @@
 import pytest
 
-from imports.headers import LEAD_FIELDS, TEMPLATE_HEADER, ColumnPlan, normalize, plan_columns, unique_columns
-from imports.inspection import UploadRejected
+from imports.pipeline.fileformat import UploadRejected, unique_columns
+from imports.pipeline.fileformat import fold as normalize
+from imports.pipeline.headers import LEAD_FIELDS, TEMPLATE_HEADER, ColumnPlan, plan_columns
 
 
 def rejected(header, **kwargs) -> UploadRejected:

@@ -5,8 +5,9 @@ import zipfile
 
 import pytest
 
-from imports.inspection import FileFormat, UploadRejected, inspect_file
-from imports.leadgen import HEADER, XLSX_PARTS, write_csv, write_xlsx
+from bench.leadgen import HEADER, XLSX_PARTS, write_csv, write_xlsx
+from imports.pipeline.fileformat import FileFormat, UploadRejected, UploadTooLarge
+from imports.pipeline.inspect import inspect_file
 from tests.imports.files import PNG_BYTES, compressible, write_bytes, write_text, xlsx_bytes, zip_declaring
 
 
@@ -121,7 +122,7 @@ def test_utf8_with_bom(tmp_path):
 
 
 def test_bad_byte_deep_in_a_utf8_file_names_the_line(tmp_path, monkeypatch):
-    monkeypatch.setattr("imports.inspection.BLOCK", 64)  # the bad byte lands many blocks in
+    monkeypatch.setattr("imports.pipeline.inspect_csv.BLOCK", 64)  # the bad byte lands many blocks in
     lines = ["Email,Name"] + [f"user{i}@example.com,José" for i in range(200)]
     data = ("\n".join(lines) + "\n").encode() + b"late@example.com,\xff\xfe\n"
     error = rejected(write_bytes(tmp_path / "leads.csv", data))
@@ -224,7 +225,7 @@ def test_xlsx_cell_limit(tmp_path, settings):
 def test_rejection_survives_pickling():
     import pickle
 
-    error = pickle.loads(pickle.dumps(UploadRejected("too big", field="file", status_code=413)))  # noqa: S301 - our own bytes
+    error = pickle.loads(pickle.dumps(UploadTooLarge("too big", field="file")))  # noqa: S301 - our own bytes
     assert (error.message, error.field, error.status_code, str(error)) == ("too big", "file", 413, "too big")
 
 

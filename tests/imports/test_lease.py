@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from campaigns.models import Lead
-from imports import pipeline
+from imports import runner
 from imports.models import ImportFile
 from imports.services import import_file_cancel, import_file_create, import_file_process, import_file_retry
 from imports.tasks import reap_expired_leases
@@ -55,9 +55,9 @@ def assert_exact(import_file, owner, expected):
 def test_a_held_lease_cannot_be_taken(owner, lead_csv):
     path, _ = lead_csv(600)
     import_file = create(owner, path)
-    held = pipeline.acquire_lease(import_file.pk)
+    held = runner.acquire_lease(import_file.pk)
     assert held is not None
-    assert pipeline.acquire_lease(import_file.pk) is None
+    assert runner.acquire_lease(import_file.pk) is None
     result = import_file_process(import_file_id=import_file.pk)
     assert result.lease_owner == held and result.processed_records == 0
     assert not Lead.objects.exists()
@@ -110,7 +110,7 @@ def test_the_lease_of_a_dead_local_process_is_taken_at_once(owner, lead_csv):
     dead.wait()
     ImportFile.objects.filter(pk=import_file.pk).update(
         status=Status.PROCESSING,
-        lease_owner=f"{pipeline.socket.gethostname()}:{dead.pid}:gone",
+        lease_owner=f"{runner.socket.gethostname()}:{dead.pid}:gone",
         lease_expires_at=timezone.now() + timedelta(minutes=5),
     )
     assert reap_expired_leases() == [import_file.pk]

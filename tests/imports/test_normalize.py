@@ -4,7 +4,7 @@ import pandas as pd
 import phonenumbers
 import pytest
 
-from imports.normalize import phone_to_e164, phones_to_e164
+from imports.pipeline.normalize import phone_to_e164, phones_to_e164
 
 REGIONS = ["ES", "IT", "MX", "GB", "FR", "DE", "US", "BR", "AR", "PT", "CO", None]
 FORMATS = ["{d}", "+{cc}{d}", "+{cc} {d}", "00{cc}{d}", "{cc}{d}", "0{d}", "({d3}) {rest}", "+{cc}-{d3}-{rest}"]

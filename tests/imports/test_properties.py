@@ -7,9 +7,9 @@ import pandas as pd
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from imports.headers import unique_columns
-from imports.inspection import UploadRejected, inspect_file
-from imports.reader import ROW_ERROR, count_rows, iter_chunks
+from imports.pipeline.fileformat import UploadRejected, unique_columns
+from imports.pipeline.inspect import inspect_file
+from imports.pipeline.read import ROW_ERROR, count_rows, iter_chunks
 from tests.imports.files import xlsx_bytes
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

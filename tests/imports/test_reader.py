@@ -4,11 +4,12 @@ import json
 import pandas as pd
 import pytest
 
-from imports.errorfile import ErrorFileWriter, neutralize
-from imports.headers import plan_columns
-from imports.inspection import FileFormat, UploadRejected, inspect_file
-from imports.leadgen import HEADER, generate_rows, write_csv, write_xlsx
-from imports.reader import ROW_ERROR, count_rows, iter_chunks
+from bench.leadgen import HEADER, generate_rows, write_csv, write_xlsx
+from imports.pipeline.fileformat import FileFormat, UploadRejected
+from imports.pipeline.headers import plan_columns
+from imports.pipeline.inspect import inspect_file
+from imports.pipeline.read import ROW_ERROR, count_rows, iter_chunks
+from imports.pipeline.report import neutralize
 from tests.imports.files import write_bytes, write_text, xlsx_from_xml, xlsx_with_numbers
 
 
@@ -151,10 +152,16 @@ def test_error_file_round_trip(tmp_path):
     original = read_all(source)
     error_path = tmp_path / "errors.csv"
     for chunk in iter_chunks(source, fmt, chunk_size=1):
-        # Chunk by chunk, reopening the writer each time as a resumed worker would.
-        with ErrorFileWriter(error_path, fmt.columns) as writer:
+        # Chunk by chunk, appending as the worker's error parts are, in the error file's format.
+        new = not error_path.exists()
+        with open(error_path, "a", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            if new:
+                handle.write("\ufeff")
+                writer.writerow([*fmt.columns, "row_number", "error"])
             for number, row in chunk.iterrows():
-                writer.write_row(row[fmt.columns].tolist(), row_number=number, error="email is invalid; duplicate")
+                cells = [neutralize(cell) for cell in row[fmt.columns].tolist()]
+                writer.writerow([*cells, number, neutralize("email is invalid; duplicate")])
     raw = error_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
     with open(error_path, encoding="utf-8-sig", newline="") as handle:
@@ -170,15 +177,6 @@ def test_error_file_round_trip(tmp_path):
     back = read_all(error_path)
     assert list(back.columns) == ["Email", "Phone", "Notes", ROW_ERROR]
     pd.testing.assert_frame_equal(back, original)
-
-
-def test_error_file_writer_header_once(tmp_path):
-    path = tmp_path / "errors.csv"
-    with ErrorFileWriter(path, ["a"]) as writer:
-        writer.write_rows([(["1"], 2, "x")])
-    with ErrorFileWriter(path, ["a"]) as writer:
-        writer.write_rows([(["2"], 3, "y")])
-    assert path.read_text(encoding="utf-8-sig").splitlines() == ["a,row_number,error", "1,2,x", "2,3,y"]
 
 
 def test_unclosed_quote_at_the_end_is_an_upload_rejection(tmp_path):
@@ -253,17 +251,6 @@ def test_xlsx_error_file_round_trip(tmp_path):
     data = read_all(path)
     assert data.to_numpy().tolist() == [["a@x.com", "+34600000001", ""]]
     assert plan_columns(inspect_file(path).header).ignored == ["row_number", "error"]
-
-
-def test_error_file_writer_resumes_from_a_checkpoint(tmp_path):
-    path = tmp_path / "errors.csv"
-    with ErrorFileWriter(path, ["a"]) as writer:
-        writer.write_row(["1"], row_number=2, error="x")
-        checkpoint = writer.offset
-        writer.write_row(["2"], row_number=3, error="written, but the chunk never committed")
-    with ErrorFileWriter(path, ["a"], truncate_to=checkpoint) as writer:
-        writer.write_row(["2"], row_number=3, error="y")
-    assert path.read_text(encoding="utf-8-sig").splitlines() == ["a,row_number,error", "1,2,x", "2,3,y"]
 
 
 def test_file_format_survives_json(tmp_path):

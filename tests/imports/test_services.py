@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection
 
+from bench.leadgen import write_csv, write_xlsx
 from campaigns.models import Lead
-from imports.leadgen import write_csv, write_xlsx
 from imports.models import ImportFile
 from imports.services import import_file_create, import_file_process
 from tests.factories import LeadFactory
@@ -162,7 +162,7 @@ def test_windows_1252_with_semicolons(owner, tmp_path):
 @pytest.mark.parametrize(("rows", "analyzed"), [(500, True), (499, False)])
 def test_a_big_import_ends_with_fresh_statistics_of_the_lead_table(owner, tmp_path, settings, rows, analyzed):
     """Until autovacuum gets to it the planner would plan the company lead lists on statistics from
-    before the import (see pipeline._refresh_lead_statistics)."""
+    before the import (see imports.pipeline.write.refresh_lead_statistics)."""
     settings.IMPORT_ANALYZE_MIN_ROWS = 500
     path = tmp_path / "leads.csv"
     write_csv(path, rows)

@@ -250,8 +250,8 @@ class ImportsBrowserTest(StaticLiveServerTestCase):
         import tempfile
         from pathlib import Path
 
+        from bench.leadgen import write_csv
         from billing.services import membership_attach
-        from imports.leadgen import write_csv
         from imports.models import ImportFile
         from imports.services import import_file_create
         from tests.factories import LeadFactory, UserAccessFactory, access, membership

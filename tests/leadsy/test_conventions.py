@@ -139,3 +139,24 @@ class TestPagination:
         response = authed.get(f"/api/v1/users?{query}")
         assert response.status_code == 422
         assert set(response.json()["errors"]) & {"page", "per_page"}
+
+
+def test_domain_errors_leave_in_the_contracts_shape(rf):
+    """Services raise leadsy.errors; the one handler gives each its status and body."""
+    from leadsy import errors
+    from leadsy.api.exceptions import exception_handler
+
+    cases = [
+        (
+            errors.InvalidFields({"name": ["Too long."]}),
+            422,
+            {"message": "Validation failed", "errors": {"name": ["Too long."]}},
+        ),
+        (errors.NotFound(), 404, {"message": "Not found."}),
+        (errors.Forbidden(), 403, {"message": "You do not have permission to perform this action."}),
+        (errors.Conflict("Already done."), 409, {"message": "Already done."}),
+        (errors.TooLarge("The file is too large."), 413, {"message": "The file is too large."}),
+    ]
+    for error, status, body in cases:
+        response = exception_handler(error, {"view": None})
+        assert (response.status_code, response.data) == (status, body), error

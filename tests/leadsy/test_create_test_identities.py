@@ -27,3 +27,16 @@ def test_two_tenants_with_working_tokens_and_a_rerun_keeps_them():
     second = _identities()
     assert {name: i["user_id"] for name, i in second.items()} == {name: i["user_id"] for name, i in first.items()}
     assert UserAccess.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_every_tenant_has_a_subscription_as_the_api_gives_one():
+    from billing.selectors import current_subscription
+    from companies.models import Company
+
+    identities = _identities()
+    for name in ("owner_a", "owner_b"):
+        company = Company.objects.get(pk=identities[name]["company_id"])
+        assert current_subscription(company=company) is not None, name
+    _identities()  # run again: same tenants, still one subscription each
+    assert Company.objects.count() == 2

@@ -8,9 +8,9 @@ from django.db import transaction
 from tqdm import tqdm
 
 from companies.models import Company
-from imports.inspection import UploadRejected
 from imports.models import ImportFile
 from imports.services import import_file_create, import_file_process
+from leadsy.errors import DomainError, InvalidFields
 
 
 class Command(BaseCommand):
@@ -67,13 +67,11 @@ class Command(BaseCommand):
                     user=user, company=company, file=File(handle, name=path.name), name=path.name,
                     options=options, enqueue=opts["run_async"],
                 )  # fmt: skip
-        except UploadRejected as error:
-            raise CommandError(f"{path.name} refused ({error.field}): {error.message}") from None
-        except Exception as error:  # a DRF ValidationError from options validation, for instance
-            detail = getattr(error, "detail", None)
-            if detail is None:
-                raise
-            raise CommandError(f"{path.name} refused: {json.dumps(detail, default=str)}") from None
+        except InvalidFields as error:
+            fields = ", ".join(error.errors) or "file"
+            raise CommandError(f"{path.name} refused ({fields}): {error.message}") from None
+        except DomainError as error:
+            raise CommandError(f"{path.name} refused: {error.message}") from None
 
         self.stdout.write(f"Import {import_file.import_code} created for {company.name} by {user.email}.")
         if opts["run_async"]:

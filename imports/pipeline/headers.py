@@ -8,25 +8,15 @@ field are kept in `Lead.extra`.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
-from imports.inspection import UploadRejected
+from campaigns.models import LEAD_CONTACT_FIELDS
+
+from .fileformat import UploadRejected, fold, reserved_columns, unique_columns
 
 # The writable contact fields of campaigns.Lead (company, campaign, stage, import_file and extra are
-# set by the import itself).
-LEAD_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company_name",
-    "job_title",
-    "city",
-    "country",
-    "source",
-    "notes",
-)
+# set by the import itself), in template order.
+LEAD_FIELDS = LEAD_CONTACT_FIELDS
 
 # What the CSV template (endpoint 50) offers, one column per field, in LEAD_FIELDS order.
 CANONICAL_NAMES = {
@@ -42,8 +32,6 @@ CANONICAL_NAMES = {
     "notes": "Notes",
 }
 TEMPLATE_HEADER: list[str] = [CANONICAL_NAMES[field] for field in LEAD_FIELDS]
-
-ERROR_FILE_COLUMNS = ("row_number", "error")
 
 # Strong aliases name the field unambiguously; weak ones (a bare "Name", "Mobile" beside "Phone")
 # only count when no strong alias of the same field is in the file.
@@ -79,50 +67,18 @@ WEAK_ALIASES = {
 }
 
 
-def normalize(name: str) -> str:
-    """Fold case, accents and punctuation: 'Correo electrónico' -> 'correoelectronico'."""
-    decomposed = unicodedata.normalize("NFKD", str(name))
-    return "".join(char for char in decomposed if char.isalnum() and not unicodedata.combining(char)).casefold()
-
-
 def _alias_table(source: dict[str, str]) -> dict[str, str]:
-    return {normalize(alias): field for field, aliases in source.items() for alias in aliases.split()}
+    return {fold(alias): field for field, aliases in source.items() for alias in aliases.split()}
 
 
 STRONG = _alias_table(STRONG_ALIASES)
 WEAK = _alias_table(WEAK_ALIASES)
-_FIELD_BY_NAME = {normalize(field): field for field in LEAD_FIELDS}
-
-
-def unique_columns(header: list[str]) -> list[str]:
-    """Column names the reader gives the DataFrame: stripped, blanks named by position, duplicates numbered.
-
-    ['Email', '', 'Email'] -> ['Email', 'column_2', 'Email.1'] (deterministic, like pandas).
-    """
-    names = [str(cell).strip() or f"column_{index + 1}" for index, cell in enumerate(header)]
-    originals = set(names)
-    used: set[str] = set()
-    result: list[str] = []
-    for name in names:
-        candidate, suffix = name, 0
-        # A numbered name never takes one a later column really has.
-        while candidate in used or (candidate != name and candidate in originals):
-            suffix += 1
-            candidate = f"{name}.{suffix}"
-        used.add(candidate)
-        result.append(candidate)
-    return result
-
-
-def is_error_file(header: list[str]) -> bool:
-    """An error file we produced, uploaded again: it ends in our row_number and error columns."""
-    names = {normalize(cell) for cell in header}
-    return all(normalize(column) in names for column in ERROR_FILE_COLUMNS)
+_FIELD_BY_NAME = {fold(field): field for field in LEAD_FIELDS}
 
 
 def field_for(name: str) -> tuple[str | None, int]:
     """(lead field, strength) an alias names: strength 2 strong, 1 weak, 0 none."""
-    key = normalize(name)
+    key = fold(name)
     if key in STRONG:
         return STRONG[key], 2
     if key in _FIELD_BY_NAME:
@@ -134,7 +90,7 @@ def field_for(name: str) -> tuple[str | None, int]:
 
 @dataclass(frozen=True)
 class ColumnPlan:
-    fields: dict[str, str]  # lead field -> source column name (a DataFrame column of reader.iter_chunks)
+    fields: dict[str, str]  # lead field -> source column name (a DataFrame column of read.iter_chunks)
     extra: list[str]  # source columns kept in Lead.extra
     ignored: list[str]  # columns read but not kept, e.g. row_number / error of a re-uploaded error file
 
@@ -146,7 +102,7 @@ def _resolve_mapping_column(column: str, columns: list[str], header: list[str]) 
     for name, original in zip(columns, header, strict=True):
         if stripped in (name, original.strip()):
             return name
-    folded = [name for name in columns if normalize(name) == normalize(stripped)]
+    folded = [name for name in columns if fold(name) == fold(stripped)]
     if len(folded) == 1:
         return folded[0]
     raise UploadRejected(
@@ -164,17 +120,26 @@ def plan_columns(header: list[str], *, mapping: dict[str, str] | None = None) ->
     for one field, and UploadRejected(field="file") when nothing gives an email or a phone.
     """
     columns = unique_columns(header)
-    ignored: list[str] = []
-    if is_error_file(header):
-        reserved = {normalize(column) for column in ERROR_FILE_COLUMNS}
-        ignored = [name for name in columns if normalize(name) in reserved]
+    ignored: list[str] = reserved_columns(header)
 
     fields: dict[str, str] = {}
     claimed: set[str] = set(ignored)
     if mapping is not None and not isinstance(mapping, dict):
         raise UploadRejected("The mapping must be an object of file column -> lead field.", field="mapping")
-    for column, target in (mapping or {}).items():
+    mapping = mapping or {}
+    # Checked before any key is resolved: each costs a pass over the header.
+    if len(mapping) > len(columns):
+        raise UploadRejected(
+            f"The mapping names {len(mapping):,} columns; the file has {len(columns):,}.", field="mapping"
+        )
+    key_of: dict[str, str] = {}
+    for column, target in mapping.items():
         name = _resolve_mapping_column(column, columns, header)
+        if name in key_of:
+            raise UploadRejected(
+                f"The mapping names the column '{name}' twice ('{key_of[name]}', '{column}').", field="mapping"
+            )
+        key_of[name] = column
         if target in (None, ""):
             ignored.append(name)
             claimed.add(name)

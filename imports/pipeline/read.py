@@ -31,10 +31,10 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 from pandas.errors import ParserError
+from python_calamine import CalamineWorkbook
 
-from imports.headers import ERROR_FILE_COLUMNS, is_error_file, normalize
-from imports.inspection import FileFormat, UploadRejected, cell_text, open_first_sheet
-from imports.xlsx import count_shown_rows
+from .fileformat import FileFormat, UploadRejected, is_error_file, reserved_columns
+from .sheet_xml import cell_text, count_shown_rows
 
 ROW_ERROR = "__row_error__"
 # Spare columns behind the header; a longer row shows up as a non-empty spare cell.
@@ -136,13 +136,8 @@ def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool
     return frame
 
 
-def _error_file_columns(fmt: FileFormat) -> list[str]:
-    reserved = {normalize(column) for column in ERROR_FILE_COLUMNS}
-    return [name for name in fmt.columns if normalize(name) in reserved]
-
-
 def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
-    frame = frame.drop(columns=_error_file_columns(fmt))
+    frame = frame.drop(columns=reserved_columns(fmt.header))
     for column in frame.columns:
         if column != ROW_ERROR:
             values = frame[column]
@@ -168,6 +163,15 @@ def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iter
             frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
             next_row += len(frame)
             yield frame
+
+
+def open_first_sheet(path, *, label: str = "The file"):
+    """The first worksheet loaded by calamine, which reads it whole (the zip gate has bounded its size)."""
+    try:
+        workbook = CalamineWorkbook.from_path(os.fspath(path))
+        return workbook.get_sheet_by_index(0)
+    except Exception as error:  # calamine raises several error types, all meaning "cannot read"
+        raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
 
 
 def _xlsx_rows(path, fmt: FileFormat):

@@ -1,20 +1,22 @@
-"""Cheap, streamed looks into an XLSX that calamine would otherwise have to load whole.
+"""Cheap, streamed looks into an XLSX's sheet XML that calamine would otherwise have to load whole.
 
 calamine reads a whole sheet into memory (about 75 bytes a cell), which is right for the worker but
-not for an upload request that only needs the header, nor for counting rows up front. These helpers
-inflate the sheet part as a stream and stop as soon as they know the answer. Callers have already
-passed `inspection._check_zip` (sizes verified, no DTD), so expat never sees an entity declaration.
+not for an upload request that only needs the header and the number of rows. These helpers inflate
+the sheet part as a stream through expat, an XML parser (never regexes over markup: `</c >` and
+`</row >` are valid XML), in time linear in the part's size, and stop as soon as they know the
+answer. Callers have passed `inspect_xlsx`'s zip gate (sizes verified, no DTD); the row counter
+refuses a DTD or an entity declaration itself too.
 """
 
 from __future__ import annotations
 
 import posixpath
-import re
 import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree
+from xml.parsers import expat
 
-from imports.inspection import UploadRejected, cell_text
+from .fileformat import UploadRejected
 
 STREAM_BLOCK = 256 * 1024
 BLOCK = 1024 * 1024
@@ -22,13 +24,28 @@ DEFAULT_SHEET = "xl/worksheets/sheet1.xml"
 _RELATIONSHIP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _STRICT_RELATIONSHIP_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
-ROW_END = re.compile(rb"</(?:\w+:)?row>")
-ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
-# A cell shows something when a <v> or an inline <t> holds at least one character; calamine reads
-# error cells (#N/A, #DIV/0!) as empty, so a row only they fill is not a row.
-SHOWN_VALUE = re.compile(rb"<(?:\w+:)?(?:v|t)(?:\s[^>]*)?>[^<]")
-CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
-ERROR_CELL = re.compile(rb'\bt="e"')
+
+def cell_text(value) -> str:
+    """One calamine cell as the text a person sees: 34600000000.0 is a phone, not a float."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    isoformat = getattr(value, "isoformat", None)
+    if isoformat:
+        # A datetime at midnight is how Excel stores a date.
+        if hasattr(value, "hour") and hasattr(value, "date") and not (value.hour or value.minute or value.second):
+            return value.date().isoformat()
+        return isoformat()
+    return str(value)
 
 
 def _local(tag: str) -> str:
@@ -47,7 +64,7 @@ def _column_index(reference: str) -> int:
 def first_sheet_member(archive: zipfile.ZipFile) -> str:
     """The zip member of the workbook's first sheet (workbook order, as Excel shows the tabs)."""
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - DTDs refused by _check_zip
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - DTDs refused by the zip gate
         sheet = next(element for element in workbook.iter() if _local(element.tag) == "sheet")
         rel_id = sheet.get(f"{{{_RELATIONSHIP_NS}}}id") or sheet.get(f"{{{_STRICT_RELATIONSHIP_NS}}}id")
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))  # noqa: S314
@@ -173,40 +190,63 @@ def _header_cells(archive: zipfile.ZipFile, raw: dict[int, tuple[str, str]]) -> 
     return [_cell_value(*raw[column], shared).strip() if column in raw else "" for column in range(width)]
 
 
-def _shows_something(row: bytes) -> bool:
-    if not SHOWN_VALUE.search(row):
-        return False
-    if b't="e"' not in row:
-        return True
-    return any(
-        body and SHOWN_VALUE.search(body) and not ERROR_CELL.search(attributes)
-        for attributes, body in CELL.findall(row)
-    )
+def _row_counter(after_row: int):
+    """expat callbacks (start, end, text) and a `count()` of the rows below `after_row` that show at
+    least one character. A cell shows something when its <v> or inline <t> holds text; calamine reads
+    error cells (t="e": #N/A, #DIV/0!) as empty, so a row only they fill is not a row (the worker skips
+    it too). Closures over a few cells rather than methods: expat calls them for every element, and
+    this is the cost of counting a sheet."""
+    state = {"count": 0, "number": 0}
+    error_cell = [False]
+    in_value = [False]
+    shown = [False]
+
+    def start(name: str, attributes: dict) -> None:
+        if ":" in name:  # a prefixed name (x:row); Excel writes the namespace as the default one
+            name = name.rpartition(":")[2]
+        if name == "c":
+            error_cell[0] = attributes.get("t") == "e"
+        elif name == "v" or name == "t":
+            in_value[0] = not error_cell[0]
+        elif name == "row":
+            reference = attributes.get("r")
+            state["number"] = int(reference) if reference and reference.isdigit() else state["number"] + 1
+            shown[0] = False
+
+    def end(name: str) -> None:
+        in_value[0] = False
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "row" and shown[0] and state["number"] > after_row:
+            state["count"] += 1
+
+    def text(data: str) -> None:
+        if in_value[0] and data:
+            shown[0] = True
+
+    return start, end, text, lambda: state["count"]
+
+
+def _refuse_dtd(*_args) -> None:
+    raise UploadRejected("The file is not a safe XLSX file: its sheet declares a DTD or an entity.")
 
 
 def count_shown_rows(path, *, after_row: int) -> int:
-    """Rows below `after_row` with at least one visible cell, counted on the raw XML without parsing it.
-
-    The sheet is split at each `</row>`: every piece but the last ends one row (self-closing empty
-    rows before it show nothing, so they cannot make a piece count).
-    """
-    count = 0
-    number = 0
-    past_header = after_row <= 0
-    with zipfile.ZipFile(path) as archive, archive.open(first_sheet_member(archive)) as stream:
-        pending = b""
-        while True:
-            block = stream.read(BLOCK)
-            pieces = ROW_END.split(pending + block)
-            pending = pieces.pop()
-            for piece in pieces:
-                if not past_header:
-                    found = ROW_NUMBER.findall(piece)
-                    number = int(found[-1]) if found else number + 1
-                    past_header = number > after_row
-                    if not past_header:
-                        continue
-                if _shows_something(piece):
-                    count += 1
-            if not block:
-                return count
+    """Rows below `after_row` with at least one visible cell: the rows `read.iter_chunks` yields."""
+    start, end, text, count = _row_counter(after_row)
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.ExternalEntityRefHandler = _refuse_dtd
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(first_sheet_member(archive)) as stream:
+            while block := stream.read(BLOCK):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as error:
+        raise UploadRejected(f"The file is a damaged XLSX file and cannot be read ({error}).") from error
+    return count()

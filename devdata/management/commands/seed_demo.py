@@ -1,12 +1,14 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from billing import services as billing_services
 from billing.models import Membership
 from billing.plans import ensure_plans
 from billing.selectors import current_membership
-from companies.models import Access, Company, UserAccess
+from companies import services as company_services
+from companies.models import Company
 
 DEMO_EMAIL = "demo@leadsy.local"
 DEMO_PASSWORD = "leadsy-demo-2026"  # noqa: S105 - the published demo login
@@ -16,8 +18,17 @@ DEMO_COMPANY = "Demo Company"
 class Command(BaseCommand):
     help = "Create the demo user and company (idempotent) and print the demo login."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never on production).")
+
     def handle(self, *args, **options):
+        # R40: a known login and password must never appear on a production database by accident.
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("seed_demo refuses to run with DEBUG off (a known demo login); pass --force to insist.")
+        self._seed()
+
+    @transaction.atomic
+    def _seed(self):
         User = get_user_model()
         user, created = User.objects.get_or_create(
             email=DEMO_EMAIL,
@@ -33,15 +44,8 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
         company = Company.objects.filter(name=DEMO_COMPANY, user_accesses__user=user).first()
-        if company is None:
-            company = Company.objects.create(name=DEMO_COMPANY, country="ES")
-            UserAccess.objects.create(
-                user=user,
-                company=company,
-                access=Access.objects.get(name=Access.OWNER),
-                primary=not user.user_accesses.filter(primary=True).exists(),
-            )
-        billing_services.subscribe_free(company=company)
+        if company is None:  # as the API creates one: owned by the user, on the free plan
+            company = company_services.company_create(user=user, name=DEMO_COMPANY, country="ES")
         ensure_plans()
         pro = Membership.objects.get(name="Pro")
         if current_membership(company=company) != pro:  # the demo shows a paid plan's limits

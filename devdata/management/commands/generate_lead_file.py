@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from imports.leadgen import write_lead_file
+from bench.leadgen import write_lead_file
 
 
 class Command(BaseCommand):

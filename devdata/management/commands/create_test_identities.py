@@ -9,10 +9,11 @@ from django.db import transaction
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from campaigns.models import Campaign, Lead, Question
+from companies import services as company_services
 from companies.models import Access, Company, UserAccess
 
 # name → (company key, access level). owner_a and owner_b must never see each other's objects;
-# agent_a shares company A with owner_a.
+# agent_a shares company A with owner_a. Each company's owner comes first: it creates the company.
 IDENTITIES = {
     "owner_a": ("A", Access.OWNER),
     "agent_a": ("A", Access.AGENT),
@@ -38,11 +39,6 @@ class Command(BaseCommand):
         companies = {}
         result = {}
         for name, (company_key, level) in IDENTITIES.items():
-            if company_key not in companies:
-                companies[company_key] = Company.objects.get_or_create(
-                    name=f"Tenant {company_key} ({domain})", defaults={"country": "ES"}
-                )[0]
-            company = companies[company_key]
             user, _ = User.objects.get_or_create(
                 email=f"{name.replace('_', '-')}@{domain}",
                 defaults={"first_name": name, "last_name": "Test", "status": User.Status.ACTIVE},
@@ -50,11 +46,17 @@ class Command(BaseCommand):
             user.status = User.Status.ACTIVE
             user.set_password(password)
             user.save()
-            UserAccess.objects.update_or_create(
-                user=user,
-                company=company,
-                defaults={"access": Access.objects.get(name=level), "primary": True},
-            )
+            if company_key not in companies:
+                companies[company_key] = _tenant(owner=user, name=f"Tenant {company_key} ({domain})")
+            company = companies[company_key]
+            if level != Access.OWNER:
+                # A colleague of the owner. Written directly: the consent rules for joining (an
+                # invitation, accepted) are the API's business; these are fixtures for the rigs.
+                UserAccess.objects.update_or_create(
+                    user=user,
+                    company=company,
+                    defaults={"access": Access.objects.get(name=level), "primary": True},
+                )
             # Tokens carry a hash of the password (CHECK_REVOKE_TOKEN): mint them after setting it.
             refresh = RefreshToken.for_user(user)
             result[name] = {
@@ -68,6 +70,12 @@ class Command(BaseCommand):
                 "parameters": {"user_id": user.id, **_objects_of(company)},
             }
         self.stdout.write(json.dumps(result, indent=2))
+
+
+def _tenant(*, owner, name: str) -> Company:
+    """The owner's tenant, created as the API creates a company (owner access, free plan) the first time."""
+    existing = Company.objects.filter(name=name, user_accesses__user=owner).first()
+    return existing or company_services.company_create(user=owner, name=name, country="ES")
 
 
 def _objects_of(company: Company) -> dict[str, int]:

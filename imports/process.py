@@ -1,0 +1,176 @@
+"""One run of an import, from the stored file to the database and the error file, under the lease.
+
+    original file ──read──▶ chunks ──validate/dedupe──▶ leads + reasons ──write──▶ campaigns_lead
+                                                              └──report──▶ error part (per chunk)
+    every chunk: leads, counters, checkpoint and error part commit together, fenced by the lease;
+    at the end the parts become the error file and the import is `completed`.
+
+A run that dies resumes exactly after the last committed chunk. The worker enforces the row limit
+itself (`pipeline.limits`): rows past it fail with the limit's reason, whatever the upload count said.
+"""
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F
+
+from .models import ImportFile
+from .pipeline.dedupe import drop_in_chunk_duplicates
+from .pipeline.fileformat import FileFormat, UploadRejected
+from .pipeline.headers import plan_columns
+from .pipeline.limits import RowLimit, row_limit
+from .pipeline.read import ROW_ERROR, count_rows, iter_chunks
+from .pipeline.report import assemble_error_file, keep_partial_errors, write_error_part
+from .pipeline.validate import NormalizedChunk, validate_chunk
+from .pipeline.write import commit_without_waiting_for_disk, refresh_lead_statistics, write_leads
+from .runner import LeaseLost, acquire_lease, fail, finish, guarded_update
+
+logger = logging.getLogger("leadsy.imports")
+
+Status = ImportFile.Status
+INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
+
+
+def chunk_size() -> int:
+    return getattr(settings, "IMPORT_CHUNK_SIZE", 50_000)
+
+
+def run(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = None) -> ImportFile:
+    owner = acquire_lease(import_file_id)
+    if owner is None:
+        logger.info("Import %s: lease held by another runner (or not runnable), skipped", import_file_id)
+        return ImportFile.objects.get(pk=import_file_id)
+    import_file = ImportFile.objects.select_related("company").get(pk=import_file_id)
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadsy-import-") as folder:
+            path = _download(import_file, folder)
+            _process(import_file, owner=owner, path=path, progress=progress)
+    except LeaseLost:
+        logger.info("Import %s: lease lost or import cancelled, stopping", import_file.import_code)
+        keep_partial_errors(import_file)
+    except UploadRejected as error:
+        fail(import_file, owner, error.message)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        fail(import_file, owner, f"The file could not be read: {error}")
+    except DatabaseError:
+        # The database went away mid-chunk: nothing of that chunk was committed. The lease expires
+        # and the reaper queues the import again, which resumes at the checkpoint. Logged here only.
+        logger.exception("Import %s: database error, left for the reaper", import_file.import_code)
+        raise
+    except Exception:
+        logger.exception("Import %s failed", import_file.import_code)
+        fail(import_file, owner, INTERNAL_ERROR)
+    import_file.refresh_from_db()
+    return import_file
+
+
+def _download(import_file: ImportFile, folder: str) -> str:
+    """A local copy of the original: readers need a path, and the storage may be S3."""
+    suffix = Path(import_file.original_file.name).suffix
+    path = os.path.join(folder, f"original{suffix}")
+    with (
+        import_file.original_file.storage.open(import_file.original_file.name, "rb") as source,
+        open(path, "wb") as target,
+    ):
+        shutil.copyfileobj(source, target, 1024 * 1024)
+    return path
+
+
+def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> None:
+    fmt = FileFormat.from_dict(import_file.file_format)
+    options = import_file.options or {}
+    plan = plan_columns(fmt.header, mapping=options.get("mapping") or None)
+    region = import_file.company.country or options.get("default_country") or None
+    on_duplicate = options.get("on_duplicate") or "skip"
+    allowed = row_limit(company=import_file.company)
+
+    if not import_file.total_records:
+        total = import_file.file_format.get("data_rows") or count_rows(path, fmt)
+        if not guarded_update(import_file.pk, owner, total_records=total):
+            raise LeaseLost()
+        import_file.total_records = total
+
+    chunks = iter_chunks(path, fmt, chunk_size=chunk_size(), skip_rows=import_file.checkpoint_rows)
+    limited = _past_limit_fails(chunks, allowed=allowed, start=import_file.checkpoint_rows)
+    prepared = (_prepare(chunk, plan=plan, region=region, on_duplicate=on_duplicate) for chunk in limited)
+    for chunk, normalized in read_ahead(prepared):
+        _commit_chunk(import_file, owner=owner, chunk=chunk, normalized=normalized, on_duplicate=on_duplicate)
+        if progress is not None:
+            import_file.refresh_from_db()
+            progress(import_file)
+
+    error_name = assemble_error_file(import_file, fmt=fmt)
+    if not finish(import_file.pk, owner, status=Status.COMPLETED, error_file=error_name or ""):
+        raise LeaseLost()
+    refresh_lead_statistics(rows=import_file.checkpoint_rows)
+
+
+def _past_limit_fails(chunks: Iterator[pd.DataFrame], *, allowed: RowLimit, start: int) -> Iterator[pd.DataFrame]:
+    """The chunks, with every data row past the row limit marked to fail with the limit's reason:
+    the worker never imports more than the plan allows, whatever the upload count said."""
+    seen = start
+    for chunk in chunks:
+        if chunk.empty:
+            continue
+        room = max(allowed.rows - seen, 0)
+        seen += len(chunk)
+        if room < len(chunk):
+            chunk.iloc[room:, chunk.columns.get_loc(ROW_ERROR)] = allowed.row_reason
+        yield chunk
+
+
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """`items`, with the next one computed in a thread while the caller works on the current one:
+    reading and normalizing chunk N+1 (pandas and Arrow, mostly outside the GIL) overlaps with writing
+    chunk N (mostly waiting on PostgreSQL). The thread never touches the database."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead") as executor:
+        upcoming = executor.submit(next, items, _END)
+        while (item := upcoming.result()) is not _END:
+            upcoming = executor.submit(next, items, _END)
+            yield item
+
+
+_END = object()
+
+
+def _prepare(chunk: pd.DataFrame, *, plan, region, on_duplicate: str) -> tuple[pd.DataFrame, NormalizedChunk]:
+    row_errors = chunk.pop(ROW_ERROR) if ROW_ERROR in chunk.columns else None
+    normalized = validate_chunk(chunk, plan=plan, region=region, row_errors=row_errors)
+    if on_duplicate != "update":
+        normalized = drop_in_chunk_duplicates(normalized)
+    return chunk, normalized
+
+
+def _commit_chunk(
+    import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, normalized: NormalizedChunk, on_duplicate: str
+) -> None:
+    checkpoint = import_file.checkpoint_rows + normalized.rows
+    with transaction.atomic():
+        commit_without_waiting_for_disk()
+        reasons = write_leads(import_file=import_file, normalized=normalized, on_duplicate=on_duplicate)
+        # The fence comes last: it locks the import row only for the error part and the commit, so a
+        # runner stalled mid-chunk never makes a cancel (or the reaper) wait for it.
+        fenced = guarded_update(
+            import_file.pk,
+            owner,
+            processed_records=checkpoint,
+            checkpoint_rows=checkpoint,
+            failed_records=F("failed_records") + len(reasons),
+        )
+        if not fenced:
+            raise LeaseLost()  # rolls the chunk back
+        # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
+        write_error_part(import_file, chunk=chunk, reasons=reasons)
+    import_file.checkpoint_rows = checkpoint
