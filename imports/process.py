@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,10 +24,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 
-from .models import ImportFile
-from .pipeline.dedupe import drop_in_chunk_duplicates
+from .models import ImportFile, merge_warning_counts
+from .pipeline.dedupe import DUPLICATE, drop_in_chunk_duplicates
 from .pipeline.fileformat import FileFormat, UploadRejected
-from .pipeline.headers import plan_columns
+from .pipeline.headers import ColumnPlan, plan_columns
 from .pipeline.limits import RowLimit, row_limit
 from .pipeline.read import ROW_ERROR, count_rows, iter_chunks
 from .pipeline.report import assemble_error_file, keep_partial_errors, write_error_part
@@ -38,6 +39,10 @@ logger = logging.getLogger("leadsy.imports")
 
 Status = ImportFile.Status
 INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
+
+
+PROGRESS_STEPS = 20
+CONTENT_SAMPLE_ROWS = 100
 
 
 def chunk_size() -> int:
@@ -88,7 +93,7 @@ def _download(import_file: ImportFile, folder: str) -> str:
 def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> None:
     fmt = FileFormat.from_dict(import_file.file_format)
     options = import_file.options or {}
-    plan = plan_columns(fmt.header, mapping=options.get("mapping") or None)
+    plan = plan_for_file(path, fmt, mapping=options.get("mapping") or None)
     region = import_file.company.country or options.get("default_country") or None
     on_duplicate = options.get("on_duplicate") or "skip"
     allowed = row_limit(company=import_file.company)
@@ -99,7 +104,9 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
             raise LeaseLost()
         import_file.total_records = total
 
-    chunks = iter_chunks(path, fmt, chunk_size=chunk_size(), skip_rows=import_file.checkpoint_rows)
+    # Chunks of at most 5% of the file, so progress moves at least every 5% (small files too).
+    size = max(1, min(chunk_size(), -(-import_file.total_records // PROGRESS_STEPS)))
+    chunks = iter_chunks(path, fmt, chunk_size=size, skip_rows=import_file.checkpoint_rows)
     limited = _past_limit_fails(chunks, allowed=allowed, start=import_file.checkpoint_rows)
     prepared = (_prepare(chunk, plan=plan, region=region, on_duplicate=on_duplicate) for chunk in limited)
     for chunk, normalized in read_ahead(prepared):
@@ -112,6 +119,13 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
     if not finish(import_file.pk, owner, status=Status.COMPLETED, error_file=error_name or ""):
         raise LeaseLost()
     refresh_lead_statistics(rows=import_file.checkpoint_rows)
+
+
+def plan_for_file(path, fmt: FileFormat, *, mapping: dict | None) -> ColumnPlan:
+    """The column plan of a file, its content rules judged on the file's first rows (the same rows
+    for the upload check, the preview and every run of the worker)."""
+    sample = next(iter_chunks(path, fmt, chunk_size=CONTENT_SAMPLE_ROWS), None)
+    return plan_columns(fmt.header, mapping=mapping, sample=sample)
 
 
 def _past_limit_fails(chunks: Iterator[pd.DataFrame], *, allowed: RowLimit, start: int) -> Iterator[pd.DataFrame]:
@@ -162,15 +176,27 @@ def _commit_chunk(
         reasons = write_leads(import_file=import_file, normalized=normalized, on_duplicate=on_duplicate)
         # The fence comes last: it locks the import row only for the error part and the commit, so a
         # runner stalled mid-chunk never makes a cancel (or the reaper) wait for it.
+        # Warnings of the imported rows only (a row the database refused as a duplicate has none).
+        warned = [texts for row, texts in normalized.warnings.items() if row not in reasons]
+        warning_counts = Counter(text for texts in warned for text in set(texts))
+        counts = merge_warning_counts(import_file.warning_counts or {}, warning_counts)
+        processed = import_file.processed_records + normalized.rows - normalized.skipped
         fenced = guarded_update(
             import_file.pk,
             owner,
-            processed_records=checkpoint,
+            processed_records=processed,
             checkpoint_rows=checkpoint,
             failed_records=F("failed_records") + len(reasons),
+            duplicate_records=F("duplicate_records") + sum(1 for texts in reasons.values() if DUPLICATE in texts),
+            warning_records=F("warning_records") + len(warned),
+            warning_counts=counts,
+            # Rows that are no records (blank, a report's footer) were counted at upload: not any more.
+            total_records=F("total_records") - normalized.skipped,
         )
         if not fenced:
             raise LeaseLost()  # rolls the chunk back
         # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
         write_error_part(import_file, chunk=chunk, reasons=reasons)
     import_file.checkpoint_rows = checkpoint
+    import_file.processed_records = processed
+    import_file.warning_counts = counts

@@ -26,15 +26,24 @@ class ImportFileSerializer(serializers.ModelSerializer):
     imported_by = UserShortSerializer(read_only=True, allow_null=True)
     company = CompanyShortSerializer(read_only=True)
     success_rate = serializers.FloatField(read_only=True)
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportFile
         fields = [
             "id", "import_code", "status", "total_records", "processed_records", "failed_records",
+            "duplicate_records", "warning_records", "warnings",
             "status_name", "started_at", "finished_at", "error_file", "original_file", "imported_by",
             "success_rate", "company", "error_message",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(), help_text='[{"warning": "...", "count": 12}]')
+    )
+    def get_warnings(self, import_file) -> list[dict]:
+        counts = sorted((import_file.warning_counts or {}).items(), key=lambda item: (-item[1], item[0]))
+        return [{"warning": warning, "count": count} for warning, count in counts[: ImportFile.WARNINGS_SHOWN]]
 
     def get_status_name(self, import_file) -> str:
         return import_file.get_status_display()

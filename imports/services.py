@@ -21,7 +21,6 @@ from leadsy.errors import Conflict, InvalidFields
 
 from . import process, runner
 from .models import ImportFile
-from .pipeline.headers import plan_columns
 from .pipeline.inspect import inspect_file
 from .pipeline.limits import check_row_limits
 from .pipeline.read import count_rows
@@ -124,7 +123,7 @@ def import_file_create(
     with tempfile.TemporaryDirectory(prefix="leadsy-upload-") as folder:
         path = _local_path(file, folder)
         fmt = inspect_file(path, name=name)
-        plan_columns(fmt.header, mapping=options.get("mapping") or None)
+        process.plan_for_file(path, fmt, mapping=options.get("mapping") or None)
         rows = count_rows(path, fmt)
         check_row_limits(company=company, rows=rows)
         import_file = ImportFile(
@@ -206,6 +205,8 @@ def import_file_retry(*, import_file: ImportFile) -> ImportFile:
     delete_error_parts(locked)
     locked.status = Status.PENDING
     locked.total_records = locked.processed_records = locked.failed_records = locked.checkpoint_rows = 0
+    locked.duplicate_records = locked.warning_records = 0
+    locked.warning_counts = {}
     locked.error_message = None
     locked.error_file = ""
     locked.started_at = locked.finished_at = None

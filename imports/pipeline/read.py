@@ -149,9 +149,9 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
 def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
     with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
-        if _read(reader, fmt.header_row, fmt) is None:  # the file's own header (and "sep=" line)
+        if _read(reader, fmt.skip_records, fmt) is None:  # preamble, "sep=" line, header
             return
-        next_row = 2
+        next_row = fmt.first_row
         remaining = skip_rows
         while remaining > 0:
             skipped = _read(reader, min(remaining, chunk_size), fmt)
@@ -248,4 +248,4 @@ def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
         while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
             total += len(raw)
-    return max(total - fmt.header_row, 0)  # the file's own header (and "sep=" line)
+    return max(total - (fmt.skip_records), 0)  # preamble, "sep=" line, header
