@@ -9,6 +9,7 @@ A run that dies resumes exactly after the last committed chunk. The worker enfor
 itself (`pipeline.limits`): rows past it fail with the limit's reason, whatever the upload count said.
 """
 
+import json
 import logging
 import os
 import shutil
@@ -24,14 +25,16 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 
+from campaigns.models import LEAD_CONTACT_FIELDS
+
 from .models import ImportFile, merge_warning_counts
 from .pipeline.dedupe import DUPLICATE, drop_in_chunk_duplicates
 from .pipeline.fileformat import FileFormat, UploadRejected
 from .pipeline.headers import ColumnPlan, plan_columns
 from .pipeline.limits import RowLimit, row_limit
-from .pipeline.read import ROW_ERROR, count_rows, iter_chunks
+from .pipeline.read import ROW_ERROR, count_rows, first_sheet_name, iter_chunks
 from .pipeline.report import assemble_error_file, keep_partial_errors, write_error_part
-from .pipeline.validate import NormalizedChunk, validate_chunk
+from .pipeline.validate import NormalizedChunk, no_records, validate_chunk
 from .pipeline.write import commit_without_waiting_for_disk, refresh_lead_statistics, write_leads
 from .runner import LeaseLost, acquire_lease, fail, finish, guarded_update
 
@@ -126,6 +129,72 @@ def plan_for_file(path, fmt: FileFormat, *, mapping: dict | None) -> ColumnPlan:
     for the upload check, the preview and every run of the worker)."""
     sample = next(iter_chunks(path, fmt, chunk_size=CONTENT_SAMPLE_ROWS), None)
     return plan_columns(fmt.header, mapping=mapping, sample=sample)
+
+
+PREVIEW_ROWS = 20
+PREVIEW_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "utf-16": "utf-16le", "utf-16-le": "utf-16le",
+                     "utf-16-be": "utf-16be", "utf-32": "utf-32", "cp1252": "windows-1252"}  # fmt: skip
+
+
+def count_records(path, fmt: FileFormat) -> int:
+    """The data rows that are records (`validate.no_records` are not), reading the whole file: for a
+    small file, where it costs little; the worker corrects its upload count the same way as it goes."""
+    total = 0
+    for chunk in iter_chunks(path, fmt, chunk_size=chunk_size()):
+        row_errors = chunk.pop(ROW_ERROR) if ROW_ERROR in chunk.columns else None
+        total += len(chunk) - int(no_records(chunk, row_errors).sum())
+    return total
+
+
+def preview(*, path, fmt: FileFormat, plan: ColumnPlan, region: str | None, total: int, existing) -> dict:
+    """Endpoint 58's `preview`: what the import would do with the first PREVIEW_ROWS data rows, by the
+    same steps as the worker (nothing is stored). `existing(emails, phones)`: the keys of those that the
+    company already has (they would be duplicates)."""
+    first = next(iter_chunks(path, fmt, chunk_size=PREVIEW_ROWS), None)
+    rows: list[dict] = []
+    summary = {"sampled": 0, "valid": 0, "invalid": 0, "duplicates": 0}
+    if first is not None:
+        row_errors = first.pop(ROW_ERROR) if ROW_ERROR in first.columns else None
+        normalized = drop_in_chunk_duplicates(validate_chunk(first, plan=plan, region=region, row_errors=row_errors))
+        leads = normalized.leads
+        known = existing([value for value in leads["email"] if value], [value for value in leads["phone"] if value])
+        for number, lead in leads.iterrows():
+            if lead["email"] in known or lead["phone"] in known:
+                normalized.reasons.setdefault(int(number), []).append(DUPLICATE)
+        for number, values in normalized.every_row.iterrows():
+            errors = normalized.reasons.get(int(number), [])
+            lead = {name: None if pd.isna(values[name]) else values[name] for name in LEAD_CONTACT_FIELDS}
+            rows.append({
+                "row_number": int(number),
+                "lead": {**lead, "extra": json.loads(values["extra"])},
+                "errors": errors,
+                "warnings": [] if errors else normalized.warnings.get(int(number), []),
+            })  # fmt: skip
+            summary["sampled"] += 1
+            if errors == [DUPLICATE]:
+                summary["duplicates"] += 1
+            elif errors:
+                summary["invalid"] += 1
+            else:
+                summary["valid"] += 1
+    columns = [
+        {"index": index, "name": original, "field": (target := plan.field_of(name)),
+         "matched_by": plan.matched_by.get(name) if target else None}
+        for index, (name, original) in enumerate(zip(fmt.columns, fmt.header, strict=True))
+    ]  # fmt: skip
+    return {
+        "file_format": {
+            "kind": fmt.kind,
+            "encoding": PREVIEW_ENCODINGS.get(fmt.encoding or "", fmt.encoding),
+            "delimiter": fmt.delimiter,
+            "header_row": fmt.header_row,
+            "sheet": first_sheet_name(path) if fmt.kind == "xlsx" else None,
+        },
+        "total_records": total,
+        "columns": columns,
+        "rows": rows,
+        "summary": summary,
+    }
 
 
 def _past_limit_fails(chunks: Iterator[pd.DataFrame], *, allowed: RowLimit, start: int) -> Iterator[pd.DataFrame]:

@@ -187,12 +187,27 @@ def _no_header(label: str, records: list[tuple[int, list[str]]]) -> UploadReject
     )
 
 
-def inspect_csv(path, *, head: bytes, size: int, label: str) -> FileFormat:
+def _sample_encoding(path, head: bytes, label: str) -> str:
+    """The encoding judged on the first SAMPLE_BYTES only (the preview: bounded work whatever the size)."""
+    encoding = _guess_encoding(head, label)
+    if encoding != "utf-8":
+        return encoding
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not merely a character the sample cut
+            return "cp1252"
+    return encoding
+
+
+def inspect_csv(path, *, head: bytes, size: int, label: str, whole: bool = True) -> FileFormat:
+    """`whole=False` (the preview) decodes only the sample: a bad byte further down is the upload's
+    refusal, not the preview's."""
     check_size(kind="csv", size=size, label=label)
     head_stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head_stripped.startswith((b"<?xml", b"<!doctype html", b"<html")):
         raise UploadRejected(f"{label} is an XML/HTML document, not a CSV or XLSX file.")
-    encoding = _choose_encoding(path, head, label)
+    encoding = _choose_encoding(path, head, label) if whole else _sample_encoding(path, head, label)
     sample, complete = _read_sample(path, encoding, size)
     if not sample.strip():
         raise UploadRejected(f"{label} is empty.")

@@ -174,6 +174,15 @@ def open_first_sheet(path, *, label: str = "The file"):
         raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
 
 
+def first_sheet_name(path) -> str | None:
+    """The name of the first worksheet (the one imported), as the workbook lists it."""
+    try:
+        names = CalamineWorkbook.from_path(os.fspath(path)).sheet_names
+    except Exception:  # calamine raises several error types; inspection already vouched for the file
+        return None
+    return names[0] if names else None
+
+
 def _xlsx_rows(path, fmt: FileFormat):
     """(sheet row number, cells as text, row error) for every data row of the first sheet with a visible cell.
 
@@ -238,6 +247,22 @@ def iter_chunks(
     if fmt.kind == "xlsx":
         return _iter_xlsx(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
     return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+
+
+def estimate_rows(path: str | os.PathLike, fmt: FileFormat, *, exact_below: int) -> int:
+    """`count_rows` for a file under `exact_below` bytes; above, a CSV's rows extrapolated from the
+    size of its first `exact_below` bytes (the preview answers in bounded time whatever the size)."""
+    size = os.path.getsize(path)
+    if fmt.kind == "xlsx" or size <= exact_below:
+        return count_rows(path, fmt)
+    read = 0
+    rows = 0
+    with _open_text(path, fmt) as handle:
+        handle.readline()  # the header (a preamble is too short to matter)
+        while read < exact_below and (line := handle.readline()):
+            read += len(line.encode(fmt.encoding or "utf-8", "replace"))
+            rows += 1
+    return round(rows * size / max(read, 1)) if rows else 0
 
 
 def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:

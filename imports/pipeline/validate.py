@@ -51,6 +51,7 @@ class NormalizedChunk:
     rows: int
     warnings: dict[int, list[str]] = field(default_factory=dict)
     skipped: int = 0
+    every_row: pd.DataFrame | None = None  # every record's lead values, valid or not (for the preview)
 
 
 def add_reason(reasons: dict[int, list[str]], rows, reason: str) -> None:
@@ -116,7 +117,7 @@ def validate_chunk(
 ) -> NormalizedChunk:
     """`row_errors`: the reader's reason per row ("" for a readable row), e.g. too many cells."""
     rows = len(chunk)
-    no_record = _no_records(chunk, row_errors)
+    no_record = no_records(chunk, row_errors)
     if no_record.any():
         chunk = chunk[~no_record]
         row_errors = row_errors[~no_record] if row_errors is not None else None
@@ -204,11 +205,11 @@ def validate_chunk(
     valid = ~out.index.isin(list(reasons))
     warnings = {row: texts for row, texts in warnings.items() if row not in reasons}
     return NormalizedChunk(
-        leads=out[valid], reasons=reasons, rows=rows, warnings=warnings, skipped=int(no_record.sum())
+        leads=out[valid], reasons=reasons, rows=rows, warnings=warnings, skipped=int(no_record.sum()), every_row=out
     )
 
 
-def _no_records(chunk: pd.DataFrame, row_errors: pd.Series | None) -> pd.Series:
+def no_records(chunk: pd.DataFrame, row_errors: pd.Series | None) -> pd.Series:
     """Rows that are no contacts and no failures: only empty cells (LinkedIn's `,,,,,,`), or one text in
     the first column of a wider sheet that is no e-mail or phone (a report's footer: "Grand Totals (8
     records)", "Confidential Information - Do Not Distribute")."""
