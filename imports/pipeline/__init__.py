@@ -6,6 +6,7 @@
 
 `rules` is the one table of column names (lead field -> names in priority order) that the inspection
 scores header rows by and `headers` plans the columns by. `fileformat` holds what every step shares
-(UploadRejected, FileFormat, column names, the reserved error-file columns). A module imports only modules before it in this flow (checked by `lint-imports`).
+(UploadRejected, FileFormat, column names, the reserved error-file columns). A module imports only
+modules before it in this flow (checked by `lint-imports`).
 `imports.process` runs the worker's steps chunk by chunk under the lease of `imports.runner`.
 """
