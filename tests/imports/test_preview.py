@@ -212,3 +212,16 @@ def test_progress_moves_at_least_every_5_percent_of_a_small_file(owner, lead_csv
     import_file_process(import_file_id=created.pk, progress=lambda current: seen.append(current.processed_records))
     steps = [after - before for before, after in zip([0, *seen], seen, strict=False)]
     assert seen[-1] == 200 and len(seen) >= 20 and max(steps) <= 10, seen
+
+
+@pytest.mark.django_db
+def test_the_preview_is_in_the_schema(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    operation = schema["paths"]["/api/v1/import/preview"]["post"]
+    assert operation["operationId"] == "import_preview"
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert "200" in operation["responses"]
+    preview_schema = schema["components"]["schemas"]["ImportPreview"]
+    assert set(preview_schema["properties"]) == {"file_format", "total_records", "columns", "rows", "summary"}
+    import_file = schema["components"]["schemas"]["ImportFile"]["properties"]
+    assert {"duplicate_records", "warning_records", "warnings"} <= set(import_file)
