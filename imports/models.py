@@ -35,6 +35,12 @@ class ImportFile(models.Model):
     total_records = models.PositiveIntegerField(default=0)
     processed_records = models.PositiveIntegerField(default=0)
     failed_records = models.PositiveIntegerField(default=0)
+    # Of failed_records, the rows skipped as duplicates (they are still failed rows in the error file).
+    duplicate_records = models.PositiveIntegerField(default=0)
+    # Imported rows with a value that could not be used for an optional field (kept in extra).
+    warning_records = models.PositiveIntegerField(default=0)
+    # warning -> rows, the most frequent first (at most WARNINGS_KEPT); the API shows the first ten.
+    warning_counts = models.JSONField(default=dict, blank=True, editable=False)
     error_message = models.TextField(null=True, blank=True)  # noqa: DJ001 - the contract answers null
     # What the upload check found (kind, encoding, delimiter, header), so processing need not re-inspect.
     file_format = models.JSONField(default=dict, blank=True, editable=False)
@@ -52,6 +58,9 @@ class ImportFile(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    WARNINGS_KEPT = 100
+    WARNINGS_SHOWN = 10
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -79,3 +88,12 @@ class ImportFile(models.Model):
         if not self.total_records:
             return 0.0
         return round(100 * (self.processed_records - self.failed_records) / self.total_records, 2)
+
+
+def merge_warning_counts(counts: dict[str, int], new: dict[str, int]) -> dict[str, int]:
+    """The most frequent warnings of both, at most ImportFile.WARNINGS_KEPT of them."""
+    merged = dict(counts)
+    for warning, count in new.items():
+        merged[warning] = merged.get(warning, 0) + count
+    ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[: ImportFile.WARNINGS_KEPT]
+    return dict(ranked)

@@ -9,10 +9,12 @@ A run that dies resumes exactly after the last committed chunk. The worker enfor
 itself (`pipeline.limits`): rows past it fail with the limit's reason, whatever the upload count said.
 """
 
+import json
 import logging
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,14 +25,16 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import F
 
-from .models import ImportFile
-from .pipeline.dedupe import drop_in_chunk_duplicates
+from campaigns.models import LEAD_CONTACT_FIELDS
+
+from .models import ImportFile, merge_warning_counts
+from .pipeline.dedupe import DUPLICATE, drop_in_chunk_duplicates
 from .pipeline.fileformat import FileFormat, UploadRejected
-from .pipeline.headers import plan_columns
+from .pipeline.headers import ColumnPlan, plan_columns
 from .pipeline.limits import RowLimit, row_limit
-from .pipeline.read import ROW_ERROR, count_rows, iter_chunks
+from .pipeline.read import ROW_ERROR, count_rows, first_sheet_name, iter_chunks
 from .pipeline.report import assemble_error_file, keep_partial_errors, write_error_part
-from .pipeline.validate import NormalizedChunk, validate_chunk
+from .pipeline.validate import NormalizedChunk, no_records, validate_chunk
 from .pipeline.write import commit_without_waiting_for_disk, refresh_lead_statistics, write_leads
 from .runner import LeaseLost, acquire_lease, fail, finish, guarded_update
 
@@ -38,6 +42,10 @@ logger = logging.getLogger("leadsy.imports")
 
 Status = ImportFile.Status
 INTERNAL_ERROR = "The import stopped because of an internal error. Retry it, or contact support if it happens again."
+
+
+PROGRESS_STEPS = 20
+CONTENT_SAMPLE_ROWS = 100
 
 
 def chunk_size() -> int:
@@ -88,7 +96,7 @@ def _download(import_file: ImportFile, folder: str) -> str:
 def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> None:
     fmt = FileFormat.from_dict(import_file.file_format)
     options = import_file.options or {}
-    plan = plan_columns(fmt.header, mapping=options.get("mapping") or None)
+    plan = plan_for_file(path, fmt, mapping=options.get("mapping") or None)
     region = import_file.company.country or options.get("default_country") or None
     on_duplicate = options.get("on_duplicate") or "skip"
     allowed = row_limit(company=import_file.company)
@@ -99,7 +107,9 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
             raise LeaseLost()
         import_file.total_records = total
 
-    chunks = iter_chunks(path, fmt, chunk_size=chunk_size(), skip_rows=import_file.checkpoint_rows)
+    # Chunks of at most 5% of the file, so progress moves at least every 5% (small files too).
+    size = max(1, min(chunk_size(), -(-import_file.total_records // PROGRESS_STEPS)))
+    chunks = iter_chunks(path, fmt, chunk_size=size, skip_rows=import_file.checkpoint_rows)
     limited = _past_limit_fails(chunks, allowed=allowed, start=import_file.checkpoint_rows)
     prepared = (_prepare(chunk, plan=plan, region=region, on_duplicate=on_duplicate) for chunk in limited)
     for chunk, normalized in read_ahead(prepared):
@@ -112,6 +122,79 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
     if not finish(import_file.pk, owner, status=Status.COMPLETED, error_file=error_name or ""):
         raise LeaseLost()
     refresh_lead_statistics(rows=import_file.checkpoint_rows)
+
+
+def plan_for_file(path, fmt: FileFormat, *, mapping: dict | None) -> ColumnPlan:
+    """The column plan of a file, its content rules judged on the file's first rows (the same rows
+    for the upload check, the preview and every run of the worker)."""
+    sample = next(iter_chunks(path, fmt, chunk_size=CONTENT_SAMPLE_ROWS), None)
+    return plan_columns(fmt.header, mapping=mapping, sample=sample)
+
+
+PREVIEW_ROWS = 20
+PREVIEW_ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "utf-16": "utf-16le", "utf-16-le": "utf-16le",
+                     "utf-16-be": "utf-16be", "utf-32": "utf-32", "cp1252": "windows-1252"}  # fmt: skip
+
+
+def count_records(path, fmt: FileFormat) -> int:
+    """The data rows that are records (`validate.no_records` are not), reading the whole file: for a
+    small file, where it costs little; the worker corrects its upload count the same way as it goes."""
+    total = 0
+    for chunk in iter_chunks(path, fmt, chunk_size=chunk_size()):
+        row_errors = chunk.pop(ROW_ERROR) if ROW_ERROR in chunk.columns else None
+        total += len(chunk) - int(no_records(chunk, row_errors).sum())
+    return total
+
+
+def preview(*, path, fmt: FileFormat, plan: ColumnPlan, region: str | None, total: int, existing) -> dict:
+    """Endpoint 58's `preview`: what the import would do with the first PREVIEW_ROWS data rows, by the
+    same steps as the worker (nothing is stored). `existing(emails, phones)`: the keys of those that the
+    company already has (they would be duplicates)."""
+    first = next(iter_chunks(path, fmt, chunk_size=PREVIEW_ROWS), None)
+    rows: list[dict] = []
+    summary = {"sampled": 0, "valid": 0, "invalid": 0, "duplicates": 0}
+    if first is not None:
+        row_errors = first.pop(ROW_ERROR) if ROW_ERROR in first.columns else None
+        normalized = drop_in_chunk_duplicates(validate_chunk(first, plan=plan, region=region, row_errors=row_errors))
+        leads = normalized.leads
+        known = existing([value for value in leads["email"] if value], [value for value in leads["phone"] if value])
+        for number, lead in leads.iterrows():
+            if lead["email"] in known or lead["phone"] in known:
+                normalized.reasons.setdefault(int(number), []).append(DUPLICATE)
+        for number, values in normalized.every_row.iterrows():
+            errors = normalized.reasons.get(int(number), [])
+            lead = {name: None if pd.isna(values[name]) else values[name] for name in LEAD_CONTACT_FIELDS}
+            rows.append({
+                "row_number": int(number),
+                "lead": {**lead, "extra": json.loads(values["extra"])},
+                "errors": errors,
+                "warnings": [] if errors else normalized.warnings.get(int(number), []),
+            })  # fmt: skip
+            summary["sampled"] += 1
+            if errors == [DUPLICATE]:
+                summary["duplicates"] += 1
+            elif errors:
+                summary["invalid"] += 1
+            else:
+                summary["valid"] += 1
+    columns = [
+        {"index": index, "name": original, "field": (target := plan.field_of(name)),
+         "matched_by": plan.matched_by.get(name) if target else None}
+        for index, (name, original) in enumerate(zip(fmt.columns, fmt.header, strict=True))
+    ]  # fmt: skip
+    return {
+        "file_format": {
+            "kind": fmt.kind,
+            "encoding": PREVIEW_ENCODINGS.get(fmt.encoding or "", fmt.encoding),
+            "delimiter": fmt.delimiter,
+            "header_row": fmt.header_row,
+            "sheet": first_sheet_name(path) if fmt.kind == "xlsx" else None,
+        },
+        "total_records": total,
+        "columns": columns,
+        "rows": rows,
+        "summary": summary,
+    }
 
 
 def _past_limit_fails(chunks: Iterator[pd.DataFrame], *, allowed: RowLimit, start: int) -> Iterator[pd.DataFrame]:
@@ -162,15 +245,27 @@ def _commit_chunk(
         reasons = write_leads(import_file=import_file, normalized=normalized, on_duplicate=on_duplicate)
         # The fence comes last: it locks the import row only for the error part and the commit, so a
         # runner stalled mid-chunk never makes a cancel (or the reaper) wait for it.
+        # Warnings of the imported rows only (a row the database refused as a duplicate has none).
+        warned = [texts for row, texts in normalized.warnings.items() if row not in reasons]
+        warning_counts = Counter(text for texts in warned for text in set(texts))
+        counts = merge_warning_counts(import_file.warning_counts or {}, warning_counts)
+        processed = import_file.processed_records + normalized.rows - normalized.skipped
         fenced = guarded_update(
             import_file.pk,
             owner,
-            processed_records=checkpoint,
+            processed_records=processed,
             checkpoint_rows=checkpoint,
             failed_records=F("failed_records") + len(reasons),
+            duplicate_records=F("duplicate_records") + sum(1 for texts in reasons.values() if DUPLICATE in texts),
+            warning_records=F("warning_records") + len(warned),
+            warning_counts=counts,
+            # Rows that are no records (blank, a report's footer) were counted at upload: not any more.
+            total_records=F("total_records") - normalized.skipped,
         )
         if not fenced:
             raise LeaseLost()  # rolls the chunk back
         # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
         write_error_part(import_file, chunk=chunk, reasons=reasons)
     import_file.checkpoint_rows = checkpoint
+    import_file.processed_records = processed
+    import_file.warning_counts = counts

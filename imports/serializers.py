@@ -26,15 +26,24 @@ class ImportFileSerializer(serializers.ModelSerializer):
     imported_by = UserShortSerializer(read_only=True, allow_null=True)
     company = CompanyShortSerializer(read_only=True)
     success_rate = serializers.FloatField(read_only=True)
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportFile
         fields = [
             "id", "import_code", "status", "total_records", "processed_records", "failed_records",
+            "duplicate_records", "warning_records", "warnings",
             "status_name", "started_at", "finished_at", "error_file", "original_file", "imported_by",
             "success_rate", "company", "error_message",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(), help_text='[{"warning": "...", "count": 12}]')
+    )
+    def get_warnings(self, import_file) -> list[dict]:
+        counts = sorted((import_file.warning_counts or {}).items(), key=lambda item: (-item[1], item[0]))
+        return [{"warning": warning, "count": count} for warning, count in counts[: ImportFile.WARNINGS_SHOWN]]
 
     def get_status_name(self, import_file) -> str:
         return import_file.get_status_display()
@@ -89,3 +98,42 @@ class ImportUploadSerializer(serializers.Serializer):
         if value and value not in phonenumbers.SUPPORTED_REGIONS:
             raise serializers.ValidationError("Must be an ISO 3166-1 alpha-2 country code.")
         return value
+
+
+class _PreviewFormatSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["csv", "xlsx"])
+    encoding = serializers.CharField(allow_null=True, help_text='e.g. "utf-8", "windows-1252" (csv only)')
+    delimiter = serializers.CharField(allow_null=True)
+    header_row = serializers.IntegerField(help_text="The file's line (CSV) or sheet row (XLSX) of the header.")
+    sheet = serializers.CharField(allow_null=True)
+
+
+class _PreviewColumnSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    name = serializers.CharField()
+    field = serializers.CharField(allow_null=True, help_text="The lead field it feeds; null: kept in extra.")
+    matched_by = serializers.ChoiceField(choices=["alias", "mapping", "content"], allow_null=True)
+
+
+class _PreviewRowSerializer(serializers.Serializer):
+    row_number = serializers.IntegerField()
+    lead = serializers.DictField()
+    errors = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+
+
+class _PreviewSummarySerializer(serializers.Serializer):
+    sampled = serializers.IntegerField()
+    valid = serializers.IntegerField()
+    invalid = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+
+
+class ImportPreviewSerializer(serializers.Serializer):
+    """Endpoint 58's `preview` (for the schema; the service builds the dict)."""
+
+    file_format = _PreviewFormatSerializer()
+    total_records = serializers.IntegerField()
+    columns = _PreviewColumnSerializer(many=True)
+    rows = _PreviewRowSerializer(many=True, help_text="The first 20 data rows, normalized.")
+    summary = _PreviewSummarySerializer()

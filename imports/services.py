@@ -16,15 +16,14 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from campaigns.models import Campaign, Stage
+from campaigns.models import Campaign, Lead, Stage
 from leadsy.errors import Conflict, InvalidFields
 
 from . import process, runner
 from .models import ImportFile
-from .pipeline.headers import plan_columns
 from .pipeline.inspect import inspect_file
 from .pipeline.limits import check_row_limits
-from .pipeline.read import count_rows
+from .pipeline.read import count_rows, estimate_rows
 from .pipeline.report import delete_error_parts
 
 logger = logging.getLogger("leadsy.imports")
@@ -124,7 +123,7 @@ def import_file_create(
     with tempfile.TemporaryDirectory(prefix="leadsy-upload-") as folder:
         path = _local_path(file, folder)
         fmt = inspect_file(path, name=name)
-        plan_columns(fmt.header, mapping=options.get("mapping") or None)
+        process.plan_for_file(path, fmt, mapping=options.get("mapping") or None)
         rows = count_rows(path, fmt)
         check_row_limits(company=company, rows=rows)
         import_file = ImportFile(
@@ -152,6 +151,37 @@ def import_file_create(
         import_file.original_file.delete(save=False)
         raise
     return import_file
+
+
+PREVIEW_EXACT_BYTES = 8 * 1024 * 1024
+
+
+def import_file_preview(*, company, file, name: str, options: dict) -> dict:
+    """Endpoint 58: the upload's checks (same refusals as `import_file_create`), then what the import
+    would do with the file's first rows. Nothing is stored. Reads the header and the first rows; a CSV
+    over PREVIEW_EXACT_BYTES is decoded as far as its sample and its rows are estimated from its first
+    bytes (the upload then checks and counts the whole file)."""
+    options, _, _ = _clean_options(company=company, options=options)
+    name = Path(str(name or getattr(file, "name", "") or "leads").replace("\x00", "")).name[:255] or "leads"
+    with tempfile.TemporaryDirectory(prefix="leadsy-preview-") as folder:
+        path = _local_path(file, folder)
+        whole = os.path.getsize(path) <= PREVIEW_EXACT_BYTES
+        fmt = inspect_file(path, name=name, whole=whole)
+        plan = process.plan_for_file(path, fmt, mapping=options.get("mapping") or None)
+        rows = estimate_rows(path, fmt, exact_below=PREVIEW_EXACT_BYTES)
+        check_row_limits(company=company, rows=rows)
+        if whole:  # blank rows and a report's footer are no records (as the import will count them)
+            rows = process.count_records(path, fmt)
+
+        def existing(emails: list[str], phones: list[str]) -> set[str]:
+            leads = Lead.objects.filter(company=company)
+            found = set(leads.filter(email__in=emails).values_list("email", flat=True)) if emails else set()
+            if phones:
+                found |= set(leads.filter(phone__in=phones).values_list("phone", flat=True))
+            return found
+
+        region = company.country or options.get("default_country") or None
+        return process.preview(path=path, fmt=fmt, plan=plan, region=region, total=rows, existing=existing)
 
 
 def _enqueue_on_commit(import_file_id: int) -> None:
@@ -206,6 +236,8 @@ def import_file_retry(*, import_file: ImportFile) -> ImportFile:
     delete_error_parts(locked)
     locked.status = Status.PENDING
     locked.total_records = locked.processed_records = locked.failed_records = locked.checkpoint_rows = 0
+    locked.duplicate_records = locked.warning_records = 0
+    locked.warning_counts = {}
     locked.error_message = None
     locked.error_file = ""
     locked.started_at = locked.finished_at = None

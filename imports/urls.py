@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("import", views.ImportListView.as_view(), name="import-list"),
     path("import/template", views.ImportTemplateView.as_view(), name="import-template"),
+    path("import/preview", views.ImportPreviewView.as_view(), name="import-preview"),
     path("import/<str:import_code>", views.ImportDetailView.as_view(), name="import-detail"),
     path("import/<str:import_code>/cancel", views.ImportCancelView.as_view(), name="import-cancel"),
     # Two literal paths (endpoint 48), so the OpenAPI schema names both downloads.

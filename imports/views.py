@@ -19,8 +19,14 @@ from leadsy.ids import as_id
 from .models import ImportFile
 from .pipeline.headers import TEMPLATE_HEADER
 from .selectors import import_file_get_for_user, import_file_list_for_user
-from .serializers import ImportFileSerializer, ImportUploadSerializer
-from .services import IDEMPOTENCY_HEADER, import_file_cancel, import_file_create, import_file_create_once
+from .serializers import ImportFileSerializer, ImportPreviewSerializer, ImportUploadSerializer
+from .services import (
+    IDEMPOTENCY_HEADER,
+    import_file_cancel,
+    import_file_create,
+    import_file_create_once,
+    import_file_preview,
+)
 from .uploads import UploadSizeLimitHandler, max_upload_bytes
 
 IMPORT_FILE_ENVELOPE = envelope("import_file", ImportFileSerializer)
@@ -38,6 +44,29 @@ def _parse_status(raw: str | None) -> int | None:
     if raw.isdigit() and int(raw) in STATUS_BY_NAME.values():
         return int(raw)
     raise ValidationError({"status": ["Must be 0-4 or one of: " + ", ".join(STATUS_BY_NAME) + "."]})
+
+
+def _upload_request(request) -> dict:
+    """The checks shared by 33 and 58: the body's size before Django spools it, the company (404/403),
+    the fields. Returns the keyword arguments of the upload services."""
+    # Refuse an oversized body before Django spools it to disk.
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > max_upload_bytes() + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge("The file is larger than the upload limit.")
+    request._request.upload_handlers.insert(0, UploadSizeLimitHandler(request._request))
+    company_id = request.data.get("company_id")
+    if company_id in (None, ""):
+        raise ValidationError({"company_id": ["This field is required."]})
+    company = company_get_for_user(user=request.user, company_id=company_id, permission="imports.manage")
+    data = validated(ImportUploadSerializer, request.data)
+    options = {"on_duplicate": data["on_duplicate"]}
+    for key in ("mapping", "default_country", "campaign_id", "stage_id"):
+        if data.get(key) not in (None, "", {}):
+            options[key] = data[key]
+    return {"company": company, "file": data["file"], "name": data["file"].name, "options": options}
 
 
 class ImportListView(APIView):
@@ -82,24 +111,9 @@ class ImportListView(APIView):
         responses={202: IMPORT_FILE_ENVELOPE, 200: IMPORT_FILE_ENVELOPE},
     )
     def post(self, request):
-        # Refuse an oversized body before Django spools it to disk.
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > max_upload_bytes() + MULTIPART_OVERHEAD:
-            raise PayloadTooLarge("The file is larger than the upload limit.")
-        request._request.upload_handlers.insert(0, UploadSizeLimitHandler(request._request))
-        company_id = request.data.get("company_id")
-        if company_id in (None, ""):
-            raise ValidationError({"company_id": ["This field is required."]})
-        company = company_get_for_user(user=request.user, company_id=company_id, permission="imports.manage")
-        data = validated(ImportUploadSerializer, request.data)
-        options = {"on_duplicate": data["on_duplicate"]}
-        for key in ("mapping", "default_country", "campaign_id", "stage_id"):
-            if data.get(key) not in (None, "", {}):
-                options[key] = data[key]
-        upload = {"user": request.user, "company": company, "file": data["file"], "name": data["file"].name}
+        upload = _upload_request(request)
+        options = upload.pop("options")
+        upload["user"] = request.user
         key = request.headers.get(IDEMPOTENCY_HEADER)
         created = True
         if key is None:
@@ -108,6 +122,20 @@ class ImportListView(APIView):
             import_file, created = import_file_create_once(**upload, options=options, idempotency_key=key)
         data = ImportFileSerializer(import_file, context={"request": request}).data
         return object_response("import_file", data, status=202 if created else 200)
+
+
+class ImportPreviewView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="import_preview",
+        summary="Preview an import: what the file's first rows would become (nothing is stored)",
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={200: envelope("preview", ImportPreviewSerializer)},
+    )
+    def post(self, request):
+        preview = import_file_preview(**_upload_request(request))
+        return object_response("preview", preview)
 
 
 class ImportDetailView(APIView):

@@ -6,6 +6,8 @@ on_duplicate=update: the rows are split into rounds without repeats, written in 
 later row updates the lead an earlier row created.
 """
 
+from dataclasses import replace
+
 import pandas as pd
 
 from .validate import NormalizedChunk, add_reason
@@ -24,7 +26,7 @@ def drop_in_chunk_duplicates(normalized: NormalizedChunk) -> NormalizedChunk:
     leads = normalized.leads
     in_chunk = _repeated(leads)
     add_reason(normalized.reasons, leads.index[in_chunk], DUPLICATE)
-    return NormalizedChunk(leads=leads[~in_chunk], reasons=normalized.reasons, rows=normalized.rows)
+    return replace(normalized, leads=leads[~in_chunk])
 
 
 def split_in_chunk_duplicates(leads: pd.DataFrame) -> list[pd.DataFrame]:

@@ -137,6 +137,10 @@ class FileFormat:
     # xlsx: the sheet row holding the header (the first row with a visible cell); csv: the record
     # holding it (2 after Excel's "sep=;" line, else 1). Data rows are still numbered from 2 in a CSV.
     header_row: int = 1
+    # csv: the spreadsheet row of the first data row, and the records (non-blank lines) up to and
+    # including the header that the reader skips.
+    first_row: int = 2
+    skip_records: int = 1
 
     @property
     def columns(self) -> list[str]:
@@ -156,4 +160,6 @@ class FileFormat:
         return cls(
             **{name: data[name] for name in ("kind", "encoding", "delimiter", "header") if name in data},
             header_row=data.get("header_row", 1),
+            first_row=data.get("first_row", 2),
+            skip_records=data.get("skip_records") or data.get("header_row", 1),  # stored before issue 15
         )

@@ -35,8 +35,10 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 RIFF_MAGIC = b"RIFF"
 
 
-def inspect_file(path: str | os.PathLike, *, name: str = "") -> FileFormat:
-    """Detect the real type, encoding, delimiter and header of an uploaded lead file, or raise UploadRejected."""
+def inspect_file(path: str | os.PathLike, *, name: str = "", whole: bool = True) -> FileFormat:
+    """Detect the real type, encoding, delimiter and header of an uploaded lead file, or raise UploadRejected.
+
+    `whole=False` (the preview): a CSV is decoded as far as its sample only."""
     size = os.path.getsize(path)
     label = f"'{name}'" if name else "The file"
     if size == 0:
@@ -53,4 +55,4 @@ def inspect_file(path: str | os.PathLike, *, name: str = "") -> FileFormat:
             )
     if head.startswith(RIFF_MAGIC):
         raise UploadRejected(f"{label} is an image or media file, not a CSV or XLSX file.")
-    return inspect_csv(path, head=head, size=size, label=label)
+    return inspect_csv(path, head=head, size=size, label=label, whole=whole)

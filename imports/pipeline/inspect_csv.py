@@ -13,6 +13,7 @@ import io
 import re
 
 from .fileformat import ENCODING_NAMES, FileFormat, UploadRejected, check_header, check_size
+from .rules import HEADER_SEARCH_ROWS, header_index
 
 BLOCK = 1024 * 1024
 SAMPLE_BYTES = 64 * 1024
@@ -136,13 +137,17 @@ def _read_sample(path, encoding: str, size: int) -> tuple[str, bool]:
     return text, complete
 
 
-def _records(sample: str, delimiter: str) -> list[list[str]]:
+def _records(sample: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """(spreadsheet row, cells) of the sample's records; blank lines are skipped (as pandas does) but
+    counted, so the row is the one a spreadsheet shows."""
     records = []
+    row = 0
     try:
         for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter, strict=False):
+            row += 1
             # Only lines pandas skips too (empty or whitespace); a row of empty cells is a row.
             if len(record) > 1 or (record and record[0].strip()):
-                records.append(record)
+                records.append((row, record))
             if len(records) >= SAMPLE_RECORDS:
                 break
     except csv.Error:
@@ -151,48 +156,89 @@ def _records(sample: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _detect_delimiter(sample: str) -> tuple[str, list[list[str]]]:
-    """Pick the delimiter whose header splits into several cells and whose rows agree with it most often."""
-    best: tuple[tuple[float, int, int], str, list[list[str]]] | None = None
+def _detect_delimiter(sample: str) -> tuple[str, list[tuple[int, list[str]]], int | None]:
+    """Pick the delimiter whose header splits into several cells and whose rows agree with it most often;
+    (delimiter, records, index of the header record)."""
+    best: tuple[tuple[float, int, int], str, list, int | None] | None = None
     for priority, delimiter in enumerate(DELIMITERS):
         records = _records(sample, delimiter)
         if not records:
             continue
-        width = len(records[0])
-        rows = records[1:]
-        consistency = sum(len(row) == width for row in rows) / len(rows) if rows else 1.0
+        index = header_index([cells for _, cells in records])
+        if index is None:
+            index = 0
+        width = len(records[index][1])
+        rows = records[index + 1 :]
+        consistency = sum(len(cells) == width for _, cells in rows) / len(rows) if rows else 1.0
         score = (consistency if width > 1 else -1.0, width, -priority)
         if best is None or score > best[0]:
-            best = (score, delimiter, records)
+            best = (score, delimiter, records, index)
     if best is None:
-        return ",", []
-    return best[1], best[2]
+        return ",", [], None
+    return best[1], best[2], best[3]
 
 
-def inspect_csv(path, *, head: bytes, size: int, label: str) -> FileFormat:
+def _no_header(label: str, records: list[tuple[int, list[str]]]) -> UploadRejected:
+    looked = records[:HEADER_SEARCH_ROWS]
+    lines = f"lines {looked[0][0]}-{looked[-1][0]}" if len(looked) > 1 else f"line {looked[0][0]}"
+    return UploadRejected(
+        f"{label} has no header: none of its first rows ({lines}) names the columns. "
+        "Add a row naming the columns, e.g. First Name, Last Name, Email, Phone."
+    )
+
+
+def _sample_encoding(path, head: bytes, label: str) -> str:
+    """The encoding judged on the first SAMPLE_BYTES only (the preview: bounded work whatever the size)."""
+    encoding = _guess_encoding(head, label)
+    if encoding != "utf-8":
+        return encoding
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 4:  # not merely a character the sample cut
+            return "cp1252"
+    return encoding
+
+
+def inspect_csv(path, *, head: bytes, size: int, label: str, whole: bool = True) -> FileFormat:
+    """`whole=False` (the preview) decodes only the sample: a bad byte further down is the upload's
+    refusal, not the preview's."""
     check_size(kind="csv", size=size, label=label)
     head_stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if head_stripped.startswith((b"<?xml", b"<!doctype html", b"<html")):
         raise UploadRejected(f"{label} is an XML/HTML document, not a CSV or XLSX file.")
-    encoding = _choose_encoding(path, head, label)
+    encoding = _choose_encoding(path, head, label) if whole else _sample_encoding(path, head, label)
     sample, complete = _read_sample(path, encoding, size)
     if not sample.strip():
         raise UploadRejected(f"{label} is empty.")
     control = sum(1 for char in sample if ord(char) < 32 and char not in "\t\r\n")
     if control > 0.01 * len(sample):
         raise UploadRejected(f"{label} contains binary data, not text: it is not a CSV file.")
-    header_row = 1
     hint = EXCEL_SEPARATOR_HINT.match(sample)
     if hint:
-        # Excel's "sep=;" first line names the delimiter; the header is the record after it.
-        delimiter, header_row = hint.group(1), 2
+        # Excel's "sep=;" first line names the delimiter and is no sheet row: the header is looked for
+        # after it, and the rows a spreadsheet shows are numbered from there (data from row 2).
+        delimiter = hint.group(1)
         records = _records(sample[hint.end() :], delimiter)
+        index = header_index([cells for _, cells in records]) if records else None
     else:
-        delimiter, records = _detect_delimiter(sample)
+        delimiter, records, index = _detect_delimiter(sample)
     if not records:
         raise UploadRejected(f"{label} has no header: no row with column names was found.")
-    header = [cell.strip() for cell in records[0]]
+    if index is None:
+        raise _no_header(label, records)
+    row, cells = records[index]
+    header = [cell.strip() for cell in cells]
     check_header(header, label)
-    if complete and len(records) < 2:
+    if complete and len(records) <= index + 1:
         raise UploadRejected(f"{label} has a header row but no data rows.")
-    return FileFormat(kind="csv", encoding=encoding, delimiter=delimiter, header=header, header_row=header_row)
+    return FileFormat(
+        kind="csv",
+        encoding=encoding,
+        delimiter=delimiter,
+        header=header,
+        # The file's line after a "sep=" line, as the contract's header_row; the data rows follow it.
+        header_row=row + 1 if hint else row,
+        first_row=row + 1,
+        skip_records=index + (2 if hint else 1),
+    )

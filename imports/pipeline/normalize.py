@@ -140,3 +140,87 @@ def column_text(chunk: pd.DataFrame, source: str | None) -> pd.Series:
         column = column.iloc[:, 0]
     # NUL cannot be stored in PostgreSQL text; it is never meaningful in a lead file.
     return column.fillna("").astype(str).str.replace("\x00", "", regex=False).str.strip()
+
+
+# --- values as people write them (issue 15) ---------------------------------------------------------
+
+# A cell holding several values: Google joins every kind with " ::: "; people and other tools put two
+# e-mails or phones in one cell with ";", "," (and e-mails with spaces, phones with " / ").
+ALL_FIELDS_SEPARATOR = " ::: "
+EMAIL_SEPARATORS = r"\s*:::\s*|[;,\s]+"
+PHONE_SEPARATORS_MULTI = r"\s*:::\s*|\s*[;,]\s*|\s+/\s+"
+# An extension after the number ("ext. 204", "x204", "extensión 3", "#12"): dropped from the E.164 value.
+PHONE_EXTENSION = r"(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|extensión|ext|x|#)\s*\d{1,6}\s*$"
+
+
+def first_value(values: pd.Series, separators: str | None = None) -> pd.Series:
+    """The first non-empty value of each cell (cells without a separator are returned as they are)."""
+    pattern = separators or r"\s*:::\s*"
+    has = values.str.contains(pattern, regex=True)
+    if not has.any():
+        return values
+    parts = values[has].str.split(pattern, regex=True)
+    firsts = parts.map(lambda cell: next((part.strip() for part in cell if part.strip()), ""))
+    result = values.copy()
+    result[has] = firsts
+    return result
+
+
+def clean_phones(raw: pd.Series) -> pd.Series:
+    """Phone cells as phonenumbers reads them: no Excel apostrophe, no `tel:`, no extension, the
+    integer of a numeric cell (`34600000141.0`). Vectorized; plain cells pass untouched."""
+    cleaned = raw.str.replace(r"^'+", "", regex=True).str.replace(r"(?i)^tel:", "", regex=True)
+    cleaned = cleaned.str.replace(PHONE_EXTENSION, "", regex=True)
+    cleaned = cleaned.str.replace(r"^(\+?\d+)\.0+$", r"\1", regex=True)
+    return cleaned.str.strip()
+
+
+def phones_to_e164_with_retry(raw: pd.Series, region: str | None) -> pd.Series:
+    """`phones_to_e164`, then digits with a country code but no `+` (Brevo's SMS, numeric cells) once more
+    with a `+` when they are not a number of the default region."""
+    result = phones_to_e164(raw, region)
+    retry = result.isna() & raw.str.fullmatch(r"\d{11,15}").fillna(False).astype(bool)
+    if retry.any():
+        again = phones_to_e164("+" + raw[retry], region)
+        result[retry] = again
+    return result.astype(object).where(result.notna(), None)
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> dict[str, str]:
+    """Folded country name or code -> ISO 3166 alpha-2, from maintained sources: CLDR (babel) names in
+    English and Spanish and its alpha-3 aliases, and ISO 3166 official names (pycountry)."""
+    import pycountry
+    from babel import Locale
+    from babel.core import get_global
+
+    from .fileformat import fold
+
+    codes: dict[str, str] = {}
+    english = Locale("en").territories
+    alpha2 = {code for code in english if len(code) == 2 and code.isalpha() and code != "ZZ"}
+    for country in pycountry.countries:
+        if country.alpha_2 in alpha2:
+            codes[fold(country.alpha_3)] = country.alpha_2
+            for name in (getattr(country, "official_name", None), getattr(country, "common_name", None)):
+                if name:
+                    codes[fold(name)] = country.alpha_2
+    for alias, targets in get_global("territory_aliases").items():
+        if len(alias) == 3 and alias.isalpha() and len(targets) == 1 and targets[0] in alpha2:
+            codes.setdefault(fold(alias), targets[0])
+    for language in ("en", "es"):
+        for code, name in Locale(language).territories.items():
+            if code in alpha2:
+                codes[fold(name)] = code
+    for code in alpha2:
+        codes[fold(code)] = code
+    return codes
+
+
+def countries_to_alpha2(values: pd.Series) -> pd.Series:
+    """ISO alpha-2 for non-empty country cells ("" when not recognised); one lookup per distinct value."""
+    from .fileformat import fold
+
+    codes = country_codes()
+    distinct = {value: codes.get(fold(value), "") for value in values.unique()}
+    return values.map(distinct)

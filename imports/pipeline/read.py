@@ -149,9 +149,9 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
 def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
     with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
-        if _read(reader, fmt.header_row, fmt) is None:  # the file's own header (and "sep=" line)
+        if _read(reader, fmt.skip_records, fmt) is None:  # preamble, "sep=" line, header
             return
-        next_row = 2
+        next_row = fmt.first_row
         remaining = skip_rows
         while remaining > 0:
             skipped = _read(reader, min(remaining, chunk_size), fmt)
@@ -172,6 +172,15 @@ def open_first_sheet(path, *, label: str = "The file"):
         return workbook.get_sheet_by_index(0)
     except Exception as error:  # calamine raises several error types, all meaning "cannot read"
         raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
+
+
+def first_sheet_name(path) -> str | None:
+    """The name of the first worksheet (the one imported), as the workbook lists it."""
+    try:
+        names = CalamineWorkbook.from_path(os.fspath(path)).sheet_names
+    except Exception:  # calamine raises several error types; inspection already vouched for the file
+        return None
+    return names[0] if names else None
 
 
 def _xlsx_rows(path, fmt: FileFormat):
@@ -240,6 +249,22 @@ def iter_chunks(
     return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
 
 
+def estimate_rows(path: str | os.PathLike, fmt: FileFormat, *, exact_below: int) -> int:
+    """`count_rows` for a file under `exact_below` bytes; above, a CSV's rows extrapolated from the
+    size of its first `exact_below` bytes (the preview answers in bounded time whatever the size)."""
+    size = os.path.getsize(path)
+    if fmt.kind == "xlsx" or size <= exact_below:
+        return count_rows(path, fmt)
+    read = 0
+    rows = 0
+    with _open_text(path, fmt) as handle:
+        handle.readline()  # the header (a preamble is too short to matter)
+        while read < exact_below and (line := handle.readline()):
+            read += len(line.encode(fmt.encoding or "utf-8", "replace"))
+            rows += 1
+    return round(rows * size / max(read, 1)) if rows else 0
+
+
 def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     """The number of data rows `iter_chunks` yields (header excluded), without building them."""
     if fmt.kind == "xlsx":
@@ -248,4 +273,4 @@ def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
         while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
             total += len(raw)
-    return max(total - fmt.header_row, 0)  # the file's own header (and "sep=" line)
+    return max(total - (fmt.skip_records), 0)  # preamble, "sep=" line, header

@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from .fileformat import UploadRejected
+from .rules import HEADER_SEARCH_ROWS, header_index
 
 STREAM_BLOCK = 256 * 1024
 BLOCK = 1024 * 1024
@@ -161,31 +162,45 @@ def _rows(archive: zipfile.ZipFile, member: str) -> Iterator[tuple[int, dict[int
 def read_header(path, *, label: str = "The file") -> tuple[int, list[str], bool]:
     """(header row number, header cells from column A, whether a non-empty data row follows).
 
-    The header is the first row with a visible cell, like calamine's range; leading empty columns are
-    kept (as empty names) so that column positions line up with the sheet's.
+    The header is found among the first rows with a visible cell (a title and blank rows may sit above
+    it) by `rules.header_index`; leading empty columns are kept (as empty names) so that column
+    positions line up with the sheet's. (0, [], False) for a sheet with no rows.
     """
     try:
         with zipfile.ZipFile(path) as archive:
             member = first_sheet_member(archive)
-            header_row, header_raw = 0, None
+            shown_rows: list[tuple[int, dict]] = []
+            more = False
             for number, cells in _rows(archive, member):
                 shown = {column: raw for column, raw in cells.items() if raw[1] != "" and raw[0] != "e"}
-                if header_raw is None:
-                    if shown:
-                        header_row, header_raw = number, shown
+                if not shown:
                     continue
-                if shown:
-                    return header_row, _header_cells(archive, header_raw), True
-            if header_raw is None:
+                if len(shown_rows) >= HEADER_SEARCH_ROWS:
+                    more = True
+                    break
+                shown_rows.append((number, shown))
+            if not shown_rows:
                 return 0, [], False
-            return header_row, _header_cells(archive, header_raw), False
+            wanted = {
+                int(value) for _, raw in shown_rows for kind, value in raw.values() if kind == "s" and value.isdigit()
+            }
+            shared = _shared_strings(archive, wanted)
+            texts = [_cells(raw, shared) for _, raw in shown_rows]
+            index = header_index(texts)
+            if index is None:
+                rows = (
+                    f"rows {shown_rows[0][0]}-{shown_rows[-1][0]}" if len(shown_rows) > 1 else f"row {shown_rows[0][0]}"
+                )
+                raise UploadRejected(
+                    f"{label} has no header: none of the first rows of its first sheet ({rows}) names the "
+                    "columns. Add a row naming the columns, e.g. First Name, Last Name, Email, Phone."
+                )
+            return shown_rows[index][0], texts[index], more or index + 1 < len(shown_rows)
     except (ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as error:
         raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
 
 
-def _header_cells(archive: zipfile.ZipFile, raw: dict[int, tuple[str, str]]) -> list[str]:
-    wanted = {int(value) for kind, value in raw.values() if kind == "s" and value.isdigit()}
-    shared = _shared_strings(archive, wanted)
+def _cells(raw: dict[int, tuple[str, str]], shared: dict[int, str]) -> list[str]:
     width = max(raw) + 1
     return [_cell_value(*raw[column], shared).strip() if column in raw else "" for column in range(width)]
 

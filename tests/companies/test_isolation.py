@@ -384,6 +384,14 @@ def _upload(c, w):
     return c.post("/api/v1/import", {"company_id": w.company.id, "file": body}, format="multipart")
 
 
+def _preview(c, w):
+    import io
+
+    body = io.BytesIO(IMPORT_CSV)
+    body.name = "leads.csv"
+    return c.post("/api/v1/import/preview", {"company_id": w.company.id, "file": body}, format="multipart")
+
+
 def _import_with_errors(w):
     """An import processed in-process with one failing row, so it has an error file to download."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -403,6 +411,7 @@ def _import_with_errors(w):
 ROUTES += [
     Row("import-list", "GET", "imports.view", 200, lambda c, w: c.get(f"/api/v1/import?company_id={w.company.id}")),
     Row("import-list", "POST", "imports.manage", 202, _upload),
+    Row("import-preview", "POST", "imports.manage", 200, _preview),
     Row(
         "import-detail", "GET", "imports.view", 200, lambda c, w: c.get(f"/api/v1/import/{w.obj.import_code}"), _import
     ),

@@ -39,6 +39,8 @@ def test_cli_imports_a_file_in_process_with_exact_counts(owner, lead_csv):
     assert (import_file.total_records, import_file.failed_records) == (expected["rows"], expected["failed"])
     assert Lead.objects.filter(company=owner.company).count() == expected["imported"]
     assert f"{expected['rows']} rows, {expected['imported']} imported, {expected['failed']} failed" in output
+    assert import_file.duplicate_records == expected["duplicates"] > 0
+    assert f"(of which {expected['duplicates']} duplicates)" in output
     assert "Error file:" in output
 
 

@@ -61,20 +61,39 @@ def test_normalize_folds_case_accents_and_punctuation():
 
 def test_unknown_columns_go_to_extra():
     plan = plan_columns(["Email", "Favourite colour", "Edad"])
-    assert plan == ColumnPlan(fields={"email": "Email"}, extra=["Favourite colour", "Edad"], ignored=[])
+    assert plan == ColumnPlan(fields={"email": "Email"}, extra=["Favourite colour", "Edad"], ignored=[],
+                              matched_by={"Email": "alias"})  # fmt: skip
 
 
-def test_weak_alias_loses_to_a_strong_one():
-    plan = plan_columns(["Name", "First Name", "Phone", "Mobile"])
-    assert plan.fields == {"first_name": "First Name", "phone": "Phone"}
-    assert plan.extra == ["Name", "Mobile"]
-    assert plan_columns(["Mobile", "Name"]).fields == {"first_name": "Name", "phone": "Mobile"}
+def test_columns_of_one_field_are_ranked_by_the_table_and_the_losers_go_to_extra():
+    plan = plan_columns(["Name", "First Name", "Phone", "Mobile", "Business Phone"])
+    assert plan.fields == {"first_name": "First Name", "phone": "Mobile"}
+    assert plan.sources["phone"] == ("Mobile", "Phone", "Business Phone")
+    assert plan.extra == ["Name", "Phone", "Business Phone"]
+    only_name = plan_columns(["Mobile", "Name"])
+    assert only_name.fields == {"phone": "Mobile"} and only_name.full_name == ("Name",)
 
 
-def test_two_columns_for_one_field_ask_for_a_mapping():
-    error = rejected(["Email", "E-mail", "Phone"])
-    assert error.status_code == 422
-    assert "'Email', 'E-mail' all look like email" in error.message
+def test_the_same_name_twice_is_one_field_fed_in_file_order():
+    plan = plan_columns(["Email", "E-mail", "Phone"])
+    assert plan.sources["email"] == ("Email", "E-mail") and plan.extra == ["E-mail"]
+
+
+def test_title_is_the_courtesy_title_beside_a_job_title_column():
+    assert plan_columns(["Email", "Title", "Job Title"]).sources["job_title"] == ("Job Title",)
+    assert plan_columns(["Email", "Title"]).sources["job_title"] == ("Title",)
+    assert "job_title" not in plan_columns(["Email", "Salutation"]).sources
+
+
+def test_content_decides_a_column_no_name_matches_but_never_on_few_values():
+    import pandas as pd
+
+    header = ["Nombre", "Contacto"]
+    mails = pd.DataFrame({"Nombre": ["a"] * 6, "Contacto": [f"p{i}@example.com" for i in range(6)]})
+    plan = plan_columns(header, sample=mails)
+    assert plan.fields["email"] == "Contacto" and plan.matched_by["Contacto"] == "content"
+    with pytest.raises(UploadRejected):
+        plan_columns(header, sample=mails.head(4))
 
 
 def test_mapping_wins_over_aliases():

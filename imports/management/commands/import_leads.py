@@ -121,7 +121,8 @@ class Command(BaseCommand):
         imported = import_file.processed_records - import_file.failed_records
         self.stdout.write(
             f"{import_file.get_status_display()}: {import_file.total_records} rows, {imported} imported, "
-            f"{import_file.failed_records} failed ({import_file.success_rate}% success)."
+            f"{import_file.failed_records} failed (of which {import_file.duplicate_records} duplicates), "
+            f"{import_file.warning_records} with warnings ({import_file.success_rate}% success)."
         )
         if import_file.error_file:
             try:
