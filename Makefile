@@ -61,7 +61,13 @@ bench: install-dev
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
 
-.PHONY: fuzz loadtest audit faults
+.PHONY: fuzz loadtest audit faults client-check
+
+## client-check: generate a Python client from the live schema (openapi-python-client) and run a web client's
+## scenario through it: sign up, log in, create a company, upload a CSV, poll until completed, list leads. A
+## temporary SQLite database and filesystem broker, gunicorn and one worker; all removed on exit. About 15 s.
+client-check: install-dev
+	$(BIN)/python scripts/client_check.py $(CLIENT_CHECK_ARGS)
 
 ## faults: the fault tests (reliability plan R19-R26: pool child and whole worker SIGKILLed, PostgreSQL sessions
 ## terminated and the server restarted, Redis restarted, poison file, frozen runner, cancel) on 200k-row imports

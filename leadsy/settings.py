@@ -142,11 +142,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["leadsy.api.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only: the schema then declares one request content type per operation, which is what client
+    # generators need (openapi-python-client cannot import a client whose operations offer three). The upload
+    # declares its own multipart parser; avatars travel as base64 inside JSON.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "leadsy.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "leadsy.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
