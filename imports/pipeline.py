@@ -35,6 +35,7 @@ from django.utils import timezone
 from billing.selectors import max_leads_per_import
 from campaigns.bulk import lead_bulk_write
 from campaigns.models import Lead
+from leadsy import logs
 
 from .errorfile import ErrorFileWriter, neutralize
 from .headers import ERROR_FILE_COLUMNS, is_error_file, normalize, plan_columns
@@ -156,6 +157,9 @@ def run(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = 
         logger.info("Import %s: lease held by another runner (or not runnable), skipped", import_file_id)
         return ImportFile.objects.get(pk=import_file_id)
     import_file = ImportFile.objects.select_related("company").get(pk=import_file_id)
+    logs.bind(
+        import_code=import_file.import_code, company_id=import_file.company_id, user_id=import_file.imported_by_id
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="leadsy-import-") as folder:
             path = _download(import_file, folder)

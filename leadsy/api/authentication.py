@@ -1,6 +1,8 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
+from leadsy import logs
+
 
 class JWTAuthentication(SimpleJWTAuthentication):
     """`Authorization: Bearer <token>`, and also a bare `Authorization: <token>`.
@@ -8,6 +10,12 @@ class JWTAuthentication(SimpleJWTAuthentication):
     The published API examples send the header without a scheme, so clients written from them
     must keep working.
     """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            logs.bind(user_id=result[0].pk)  # the request's later lines (and the tasks it queues) name the user
+        return result
 
     def get_raw_token(self, header: bytes) -> bytes | None:
         parts = header.split()
