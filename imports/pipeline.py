@@ -16,6 +16,7 @@ import os
 import shutil
 import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,7 @@ from django.utils import timezone
 from billing.selectors import max_leads_per_import
 from campaigns.bulk import lead_bulk_write
 from campaigns.models import Lead
-from leadsy import logs
+from leadsy import logs, metrics
 
 from .errorfile import ErrorFileWriter, neutralize
 from .headers import ERROR_FILE_COLUMNS, is_error_file, normalize, plan_columns
@@ -302,6 +303,7 @@ def _commit_chunk(
     update = on_duplicate == "update"
     reasons = normalized.reasons
     checkpoint = import_file.checkpoint_rows + normalized.rows
+    started = time.monotonic()
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         rounds = split_in_chunk_duplicates(normalized.leads) if update else [normalized.leads]
@@ -324,6 +326,7 @@ def _commit_chunk(
             raise LeaseLost()  # rolls the chunk back
         # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
         _write_error_part(import_file, chunk=chunk, reasons=reasons)
+    metrics.chunk_committed(seconds=time.monotonic() - started, rows=normalized.rows, failed=len(reasons))
     import_file.checkpoint_rows = checkpoint
 
 

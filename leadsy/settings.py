@@ -6,6 +6,7 @@ AWS_* variables at real services; see the README for the full table.
 """
 
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "drf_spectacular",
     "storages",
+    "django_prometheus",
     "leadsy.api",
     "accounts",
     "companies",
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, redirects and errors included, carries the request id and gets its log line.
     "leadsy.logs.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "leadsy.urls"
@@ -269,6 +273,18 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60 + 300
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {}
+
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # named: the metrics read its depth
+
+# --- Metrics (leadsy/metrics.py) ------------------------------------------------------------------
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>`; unset, it is not served at all (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus-client's multiprocess mode: every web and worker process writes its samples here and /metrics adds
+# them up, so web and worker must share it. Set before prometheus-client is first imported (it reads it then).
+PROMETHEUS_MULTIPROC_DIR = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:

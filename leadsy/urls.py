@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from leadsy.api.views import HealthView
+from leadsy.metrics import metrics_view
 
 api_v1 = [
     path("health", HealthView.as_view(), name="health"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # 404 unless METRICS_TOKEN is set
 ]
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):

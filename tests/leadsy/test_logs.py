@@ -4,13 +4,11 @@ import io
 import json
 import logging
 import logging.config
-import uuid
 
 import pytest
 from django.conf import settings
 
 from leadsy import logs
-from leadsy.celery import app as celery_app
 from tests.conftest import wait_for
 
 CSV = b"First Name,Email\nAna,ana@example.com\nLuis,luis@example.com\n"
@@ -28,17 +26,6 @@ def json_lines():
     root.addHandler(handler)
     yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     root.removeHandler(handler)
-
-
-@pytest.fixture
-def own_queue(monkeypatch):
-    """Route tasks to a queue only this test's worker consumes (the session's worker may be running)."""
-    queue = f"logs-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setitem(celery_app.conf, "task_routes", {"*": {"queue": queue}})
-    celery_app.amqp.__dict__.pop("router", None)  # cached: rebuilt from the routes above
-    yield queue
-    monkeypatch.undo()
-    celery_app.amqp.__dict__.pop("router", None)
 
 
 @pytest.mark.django_db
