@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "storages",
     "django_prometheus",
     "leadsy.api",
@@ -193,6 +194,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "leadsy.api.views.HEALTH_STATES"},
+    # Swagger UI and ReDoc from the installed drf-spectacular-sidecar (pinned), not a CDN's @latest: the docs
+    # work offline and change only when we upgrade. Swagger UI keeps the pasted token across reloads.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
 }
 # companies/billing: several models have a `status`; name each enum after its model.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
