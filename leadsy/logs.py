@@ -153,7 +153,7 @@ class ContextRequest(Request):
 class ContextTask(Task):
     """The base of every task (`Celery(task_cls=...)`): its worker requests remember the carried context."""
 
-    Request = ContextRequest
+    Request = "leadsy.logs:ContextRequest"
 
 
 @signals.before_task_publish.connect
