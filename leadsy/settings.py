@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from leadsy import logs
@@ -220,7 +221,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadsy <no-reply@lea
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The image collects static files at build time outside the data volume (STATIC_ROOT=/app/static), so an upgrade
+# serves the new release's assets instead of the ones a volume kept.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Import files hold customer data: never under MEDIA_ROOT, never served without authentication.
@@ -279,7 +282,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60 + 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-tokens": {
+        "task": "leadsy.flush_expired_tokens",
+        "schedule": crontab(hour=3, minute=30),  # daily, at a quiet hour (UTC)
+    },
+}
 
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # named: the metrics read its depth
 
@@ -309,11 +317,14 @@ if SENTRY_DSN:
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Health probes (the container's, a load balancer's) speak plain HTTP to the process itself.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies follow the redirect: on plain HTTP (docker-compose on localhost) secure cookies would never come
+    # back and the admin login would fail its CSRF check.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=SECURE_SSL_REDIRECT)
     if env.bool("USE_X_FORWARDED_PROTO", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
