@@ -94,3 +94,17 @@ def test_request_id_reaches_every_worker_line_of_the_import_it_queued(
     assert {line["user_id"] for line in lines} == {owner.pk}, lines
     succeeded = next(line for line in lines if "succeeded" in line["message"])
     assert (succeeded["import_code"], succeeded["company_id"]) == (code, owner.company.id)
+
+
+@pytest.mark.django_db
+def test_a_browser_client_may_send_and_read_the_request_id(api_client, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    preflight = api_client.options(
+        "/api/v1/health",
+        HTTP_ORIGIN="https://app.example.com",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-request-id",
+    )
+    assert "x-request-id" in preflight["Access-Control-Allow-Headers"]
+    response = api_client.get("/api/v1/health", HTTP_ORIGIN="https://app.example.com", HTTP_X_REQUEST_ID="abc")
+    assert response["Access-Control-Expose-Headers"] == "X-Request-ID"
