@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
+from kombu.exceptions import ChannelError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -69,7 +70,10 @@ def _queue_depth() -> int | None:
         with app.connection_for_read() as connection:
             connection.ensure_connection(max_retries=1, timeout=3)
             channel: Any = connection.default_channel  # kombu's virtual channels all have queue_declare
-            _, count, _ = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
+            try:
+                _, count, _ = channel.queue_declare(queue=settings.CELERY_TASK_DEFAULT_QUEUE, passive=True)
+            except ChannelError:  # never declared on this broker (Redis): no task was ever queued there
+                return 0
             return count
     except Exception:  # a scrape must answer even with the broker down: broker_up says so
         return None

@@ -66,3 +66,22 @@ def test_after_an_import_the_endpoint_shows_its_metrics(client, settings, owner,
     assert ("leadsy_queue_depth", (("queue", "celery"),)) in after
     # django-prometheus' request metrics, by view and status.
     assert any(name == "django_http_responses_total_by_status_total" for name, _ in after)
+
+
+@pytest.mark.django_db
+def test_queue_depth_counts_the_messages_waiting(client, settings):
+    import uuid
+
+    from leadsy.celery import app as celery_app
+
+    settings.METRICS_TOKEN = TOKEN
+    queue = f"depth-{uuid.uuid4().hex[:8]}"  # no worker consumes it
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    assert samples(client)["leadsy_queue_depth", (("queue", queue),)] == 0
+    for _ in range(3):
+        celery_app.send_task("tests.sleep", args=[0], queue=queue)
+    try:
+        assert samples(client)["leadsy_queue_depth", (("queue", queue),)] == 3
+    finally:
+        with celery_app.connection_for_write() as connection:
+            connection.default_channel.queue_purge(queue)
