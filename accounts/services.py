@@ -163,19 +163,19 @@ def user_update(*, user, updated_by, data: dict):
     if changes_status and not administers:
         raise PermissionDenied("Only an owner or admin of every company of the user can change its status.")
 
-    errors = {}
+    errors: dict = {}
     if (changes_email or "password" in data) and not user.check_password(data.get("current_password") or ""):
         reason = (
             "This field is required." if not data.get("current_password") else "Your current password is not correct."
         )
         errors["current_password"] = [reason]
-    if changes_email and _email_taken(new_email, exclude_id=user.pk):
+    if changes_email and _email_taken(new_email or "", exclude_id=user.pk):
         errors["email"] = ["A user with this email already exists."]
     if "password" in data and "current_password" not in errors:
         try:
             _validate_password(data["password"], user=user)
         except ValidationError as error:
-            errors.update(error.detail)
+            errors.update(error.detail)  # type: ignore[arg-type]  # _validate_password raises {"password": [...]}
     if changes_status and data["status"] == User.Status.ACTIVE and not user.has_usable_password():
         errors["status"] = ["The user has not set a password yet."]
     if errors:
@@ -193,7 +193,7 @@ def user_update(*, user, updated_by, data: dict):
         revoke = True
     if changes_email:
         # After the password change above: the link hashes the password the user will have.
-        _send_email_change_emails(user=user, new_email=new_email)
+        _send_email_change_emails(user=user, new_email=new_email or "")
     user.save()
     if revoke:
         user_tokens_revoke(user=user)
@@ -331,7 +331,7 @@ def login(*, request, email: str, password: str) -> tuple:
         # Not a token problem: the client is simply not signed in.
         raise AuthenticationFailed(LOGIN_FAILED, code="not_authenticated")
     refresh = RefreshToken.for_user(user)
-    update_last_login(None, user)
+    update_last_login(type(user), user)  # a signal receiver called directly: the sender is unused
     return user, refresh
 
 
@@ -348,7 +348,7 @@ def tokens_body(refresh: RefreshToken) -> dict:
 def token_refresh(*, refresh_token: str) -> RefreshToken:
     """Rotate a refresh token: the old one is blacklisted, so it works exactly once (even when raced)."""
     try:
-        refresh = RefreshToken(refresh_token)
+        refresh = RefreshToken(refresh_token)  # type: ignore[arg-type]  # the encoded token; the stubs say Token
     except TokenError:
         raise AuthenticationFailed(REFRESH_FAILED) from None
     # Lock the token's row: of concurrent refreshes of one token, only the first gets through.

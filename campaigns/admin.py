@@ -3,6 +3,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, F
 
+from leadsy.admin_filters import search_filter
+
 from .models import Campaign, Lead, Option, Question, Stage
 from .services import leads_move_to_stage, renumber_positions
 
@@ -137,7 +139,7 @@ class StageAdmin(admin.ModelAdmin):
 @admin.register(Campaign)
 class CampaignAdmin(PositionedAdmin):
     list_display = ["name", "company", "status", "starts_on", "ends_on", "questions_count", "created_at"]
-    list_filter = ["status", ("company", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["status", ("company", search_filter("name"))]
     search_fields = ["name", "company__name"]
     list_select_related = ["company"]
     raw_id_fields = ["company"]
@@ -187,18 +189,23 @@ class LeadAdmin(admin.ModelAdmin):
         "id", "email", "phone", "first_name", "last_name", "company_name",
         "company", "stage", "campaign", "source", "import_file", "created_at",
     ]  # fmt: skip
+    # Search boxes, not lists: RelatedOnlyFieldListFilter ran a DISTINCT over every lead to build each list, and
+    # so did a list of every `source` and the date hierarchy's dates; sources are searched and dates filtered by
+    # fixed ranges instead.
     list_filter = [
-        ("company", admin.RelatedOnlyFieldListFilter),
+        ("company", search_filter("name")),
         "stage",
-        ("campaign", admin.RelatedOnlyFieldListFilter),
-        "source",
-        ("import_file", admin.RelatedOnlyFieldListFilter),
+        ("campaign", search_filter("name")),
+        ("import_file", search_filter("import_code", "original_name")),
+        "created_at",
     ]
-    search_fields = ["email", "phone", "first_name", "last_name", "company_name", "import_file__import_code"]
+    show_full_result_count = False
+    search_fields = [
+        "email", "phone", "first_name", "last_name", "company_name", "source", "import_file__import_code",
+    ]  # fmt: skip
     list_select_related = ["company", "stage", "campaign", "import_file"]
     raw_id_fields = ["company", "campaign", "import_file"]
     readonly_fields = ["created_at", "updated_at"]
-    date_hierarchy = "created_at"
     action_form = MoveToStageForm
     actions = ["move_to_stage"]
 

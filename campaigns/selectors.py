@@ -49,7 +49,7 @@ def campaign_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Camp
 
 def campaign_get(*, tenant: Tenant, campaign_id) -> Campaign:
     """The tenant's campaign with `questions_count`; 404 when missing or another company's."""
-    campaign = _campaigns().filter(company=require_tenant(tenant).company, pk=as_id(campaign_id)).first()
+    campaign = _campaigns().filter(company=require_tenant(tenant).company, pk=as_id(campaign_id) or 0).first()
     if campaign is None:
         raise NotFound()
     return campaign
@@ -67,7 +67,7 @@ def question_list(*, campaign: Campaign) -> QuerySet[Question]:
 
 
 def question_get(*, tenant: Tenant, question_id) -> Question:
-    questions = Question.objects.filter(campaign__company=require_tenant(tenant).company, pk=as_id(question_id))
+    questions = Question.objects.filter(campaign__company=require_tenant(tenant).company, pk=as_id(question_id) or 0)
     question = questions_with_options(questions).first()
     if question is None:
         raise NotFound()
@@ -112,7 +112,7 @@ def lead_list(
 
 
 def lead_get(*, tenant: Tenant, lead_id) -> Lead:
-    lead = _leads().filter(company=require_tenant(tenant).company, pk=as_id(lead_id)).first()
+    lead = _leads().filter(company=require_tenant(tenant).company, pk=as_id(lead_id) or 0).first()
     if lead is None:
         raise NotFound()
     return lead

@@ -8,8 +8,9 @@ Changes to one campaign's questions run with the campaign row locked, one at a t
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
@@ -22,7 +23,10 @@ from .models import Campaign, Lead, Option, Question, Stage
 MAX_OPTIONS_PER_QUESTION = 100
 
 
-def renumber_positions(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+Positioned = TypeVar("Positioned", Question, Option)
+
+
+def renumber_positions(model: type[Positioned], rows: Sequence[Positioned]) -> None:
     """Give `rows` (all the rows of one campaign or question, in their new order) positions 1..n."""
     if not rows:
         return
@@ -49,7 +53,7 @@ def campaign_create(
     campaign = Campaign(company=company, name=name, starts_on=starts_on, ends_on=ends_on, status=status)
     campaign_validate(campaign=campaign)
     campaign.save()
-    campaign.questions_count = 0
+    campaign.questions_count = 0  # type: ignore[attr-defined]  # selectors annotate it; a new campaign has none
     return campaign
 
 
@@ -159,14 +163,14 @@ def question_options_bulk_update(*, campaign: Campaign, questions: Sequence[dict
 
     plans, errors, seen = [], [], set()
     for question_id, entry in zip(question_ids, questions, strict=True):
-        question = found.get(question_id)
+        question = found.get(question_id) if question_id is not None else None
         if question is None:
             errors.append({"id": ["Not a question of this campaign."]})
         elif question_id in seen:
             errors.append({"id": ["This question is listed more than once."]})
         else:
             seen.add(question_id)
-            plan, plan_errors = _plan_options(question, options_by_question[question_id], entry["options_attributes"])
+            plan, plan_errors = _plan_options(question, options_by_question[question.pk], entry["options_attributes"])
             plans.append(plan)
             errors.append(plan_errors)
     if any(errors):

@@ -80,7 +80,7 @@ def company_avatar_set(*, company: Company, image) -> Company:
 @transaction.atomic
 def company_avatar_delete(*, company: Company) -> Company:
     if company.avatar:
-        old, storage = company.avatar.name, company.avatar.storage
+        old, storage = str(company.avatar.name), company.avatar.storage
         company.avatar = ""
         company.save(update_fields=["avatar", "updated_at"])
         transaction.on_commit(lambda: storage.delete(old))
@@ -165,6 +165,7 @@ def user_accesses_apply(*, actor, user, changes: list[AccessChange]) -> list[Use
     created = []
     for change in changes:
         if change.destroy:
+            assert change.instance is not None  # only an existing access is planned for destruction
             change.instance.delete()
         elif change.instance is not None:
             change.instance.access = change.access or change.instance.access
@@ -173,6 +174,7 @@ def user_accesses_apply(*, actor, user, changes: list[AccessChange]) -> list[Use
             if UserAccess.objects.filter(user=user, company=change.company).exists():
                 errors.append(f"{user.email} already has an access in {change.company.name}.")
                 continue
+            assert change.access is not None  # a new access is planned only with its level
             created.append(
                 UserAccess.objects.create(user=user, company=change.company, access=change.access, primary=False)
             )
@@ -394,7 +396,8 @@ def user_accesses_update(*, actor, user, entries: list[dict]) -> list[UserAccess
         if "id" in entry:
             instance = (
                 UserAccess.objects.select_related("company", "access")
-                .filter(pk=tenancy.as_id(entry["id"]), user=user, company__in=visible)
+                # An id that is not one (as_id → None) matches no row: the error below.
+                .filter(pk=tenancy.as_id(entry["id"]), user=user, company__in=visible)  # type: ignore[misc]
                 .first()
             )
             if instance is None or instance.pk in seen:
@@ -409,7 +412,8 @@ def user_accesses_update(*, actor, user, entries: list[dict]) -> list[UserAccess
             creates = True
         level = None
         if "access_id" in entry:
-            level = levels.get(tenancy.as_id(entry["access_id"]))
+            access_id = tenancy.as_id(entry["access_id"])
+            level = levels.get(access_id) if access_id is not None else None
             if level is None:
                 errors[index]["access_id"] = ["No such access level."]
         changes.append(

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from campaigns.models import LEAD_CONTACT_FIELDS
+from leadsy import logs, metrics
 
 from .models import ImportFile, merge_warning_counts
 from .pipeline.dedupe import DUPLICATE, drop_in_chunk_duplicates
@@ -58,6 +60,9 @@ def run(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = 
         logger.info("Import %s: lease held by another runner (or not runnable), skipped", import_file_id)
         return ImportFile.objects.get(pk=import_file_id)
     import_file = ImportFile.objects.select_related("company").get(pk=import_file_id)
+    logs.bind(
+        import_code=import_file.import_code, company_id=import_file.company_id, user_id=import_file.imported_by_id
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="leadsy-import-") as folder:
             path = _download(import_file, folder)
@@ -240,6 +245,7 @@ def _commit_chunk(
     import_file: ImportFile, *, owner: str, chunk: pd.DataFrame, normalized: NormalizedChunk, on_duplicate: str
 ) -> None:
     checkpoint = import_file.checkpoint_rows + normalized.rows
+    started = time.monotonic()
     with transaction.atomic():
         commit_without_waiting_for_disk()
         reasons = write_leads(import_file=import_file, normalized=normalized, on_duplicate=on_duplicate)
@@ -266,6 +272,7 @@ def _commit_chunk(
             raise LeaseLost()  # rolls the chunk back
         # Under the lock: a runner that lost its lease cannot overwrite the owner's part of this chunk.
         write_error_part(import_file, chunk=chunk, reasons=reasons)
+    metrics.chunk_committed(seconds=time.monotonic() - started, rows=normalized.rows, failed=len(reasons))
     import_file.checkpoint_rows = checkpoint
     import_file.processed_records = processed
     import_file.warning_counts = counts

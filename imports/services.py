@@ -173,7 +173,7 @@ def import_file_preview(*, company, file, name: str, options: dict) -> dict:
         if whole:  # blank rows and a report's footer are no records (as the import will count them)
             rows = process.count_records(path, fmt)
 
-        def existing(emails: list[str], phones: list[str]) -> set[str]:
+        def existing(emails: list[str], phones: list[str]) -> set[str | None]:
             leads = Lead.objects.filter(company=company)
             found = set(leads.filter(email__in=emails).values_list("email", flat=True)) if emails else set()
             if phones:

@@ -4,7 +4,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadsy.settings")
 
-app = Celery("leadsy")
+# ContextTask: every task runs with the log context (request id, user, company, import) its publisher had.
+app = Celery("leadsy", task_cls="leadsy.logs:ContextTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

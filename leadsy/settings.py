@@ -6,13 +6,17 @@ AWS_* variables at real services; see the README for the full table.
 """
 
 import hashlib
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from leadsy import logs
 from leadsy.storage import local_storages, s3_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +45,9 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "storages",
+    "django_prometheus",
     "leadsy.api",
     "accounts",
     "companies",
@@ -53,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, carries the request id and gets its log line.
+    "leadsy.logs.RequestContextMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -64,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "leadsy.urls"
@@ -147,11 +157,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["leadsy.api.authentication.JWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only: the schema then declares one request content type per operation, which is what client
+    # generators need (openapi-python-client cannot import a client whose operations offer three). The upload
+    # declares its own multipart parser; avatars travel as base64 inside JSON.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "leadsy.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "leadsy.api.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -195,6 +205,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "leadsy.api.views.HEALTH_STATES"},
+    # Swagger UI and ReDoc from the installed drf-spectacular-sidecar (pinned), not a CDN's @latest: the docs
+    # work offline and change only when we upgrade. Swagger UI keeps the pasted token across reloads.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
 }
 # companies/billing: several models have a `status`; name each enum after its model.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
@@ -208,6 +224,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
 
 # --- CORS / CSRF (the web client lives on another origin) -------------------------------------
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# The web client may send its own request id and read ours (support quotes it from an error screen).
+CORS_ALLOW_HEADERS = (*default_headers, "x-request-id")
+CORS_EXPOSE_HEADERS = ["X-Request-ID"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # --- Email ----------------------------------------------------------------------------------------
@@ -216,7 +235,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadsy <no-reply@lea
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# The image collects static files at build time outside the data volume (STATIC_ROOT=/app/static), so an upgrade
+# serves the new release's assets instead of the ones a volume kept.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Import files hold customer data: never under MEDIA_ROOT, never served without authentication.
@@ -287,22 +308,54 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60 + 300)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    "flush-expired-tokens": {
+        "task": "leadsy.flush_expired_tokens",
+        "schedule": crontab(hour=3, minute=30),  # daily, at a quiet hour (UTC)
+    },
+}
+
 # Emails have a queue of their own (leadsy/mail.py), so a worker busy with long imports can be kept from
 # delaying a password link (`celery worker -Q emails`); a worker started without -Q consumes both.
 CELERY_IMPORTS = ["leadsy.mail"]
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # named: the metrics read its depth
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails")]
 CELERY_TASK_ROUTES = {"leadsy.send_email": {"queue": "emails"}}
+
+# --- Metrics (leadsy/metrics.py) ------------------------------------------------------------------
+# /metrics answers `Authorization: Bearer <METRICS_TOKEN>`; unset, it is not served at all (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# prometheus-client's multiprocess mode: every web and worker process writes its samples here and /metrics adds
+# them up, so web and worker must share it. Set before prometheus-client is first imported (it reads it then).
+PROMETHEUS_MULTIPROC_DIR = Path(env.str("PROMETHEUS_MULTIPROC_DIR", default=str(VAR_DIR / "metrics")))
+PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(PROMETHEUS_MULTIPROC_DIR)
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- Error tracking (leadsy/sentry.py) -----------------------------------------------------------
+# Off unless SENTRY_DSN is set; events carry no personal data (see leadsy/sentry.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from leadsy import sentry
+
+    sentry.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Health probes (the container's, a load balancer's) speak plain HTTP to the process itself.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health/?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Cookies follow the redirect: on plain HTTP (docker-compose on localhost) secure cookies would never come
+    # back and the admin login would fail its CSRF check.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=SECURE_SSL_REDIRECT)
     if env.bool("USE_X_FORWARDED_PROTO", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -313,13 +366,30 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Logging --------------------------------------------------------------------------------------
+# json in production (one object a line, with request_id, user_id, company_id, import_code: leadsy/logs.py);
+# text for people (`make run`). The default follows DEBUG, so a production setting needs no extra knob.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "leadsy.logs.ContextFilter"}},
+    "formatters": logs.formatters(),
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]},
+        "null": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own console handler (on with DEBUG) printed every request warning a second time beside the
+        # root's; and leadsy.request already writes one line per request with its status, so django.request
+        # keeps only errors (an exception that no DRF handler logged) and runserver's access line goes.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.request": {"level": "ERROR"},
+        "django.server": {"handlers": ["null"], "propagate": False},
+    },
 }
 
 # campaigns: stable enum names whatever other `status`/`kind` fields the schema holds.

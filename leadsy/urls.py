@@ -5,6 +5,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from leadsy.api.views import HealthView
+from leadsy.metrics import metrics_view
 
 api_v1 = [
     path("health", HealthView.as_view(), name="health"),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", include("accounts.admin_urls")),  # the login behind the API login's throttles
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # 404 unless METRICS_TOKEN is set
 ]
 
 if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):

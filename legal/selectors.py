@@ -18,7 +18,8 @@ def legal_term_current() -> LegalTerm | None:
 def legal_term_get(*, legal_term_id) -> LegalTerm:
     """A published version by id; drafts and unknown ids are not found."""
 
-    term = legal_terms_published().filter(id=as_id(legal_term_id)).first() if as_id(legal_term_id) else None
+    term_id = as_id(legal_term_id)
+    term = legal_terms_published().filter(id=term_id).first() if term_id else None
     if term is None:
         raise NotFound()
     return term

@@ -156,10 +156,12 @@ def header_index(rows: list[list[str]]) -> int | None:
     when no row can be the header."""
     rows = rows[:HEADER_SEARCH_ROWS]
     widest = max((sum(1 for cell in row if str(cell).strip()) for row in rows), default=0)
+    filled = [sum(1 for cell in row if str(cell).strip()) for row in rows]
+    # Data follows the header, so the header is at or above the first row that fills the table's width:
+    # a data row below it holding one word that happens to be a column name ("CC") is never the header.
+    last = next((index for index, count in enumerate(filled) if count == widest), len(rows) - 1)
     candidates = [
-        index
-        for index, row in enumerate(rows)
-        if sum(1 for cell in row if str(cell).strip()) >= min(2, widest) or known_names(row)
+        index for index, row in enumerate(rows[: last + 1]) if filled[index] >= min(2, widest) or known_names(row)
     ]
     if not candidates or widest == 0:
         return None

@@ -7,4 +7,5 @@ class ApiConfig(AppConfig):
     verbose_name = "API plumbing"
 
     def ready(self):
-        from . import authentication, checks  # noqa: F401  (registers the OpenAPI auth scheme and deploy checks)
+        # Registers the OpenAPI auth scheme, the main operations' examples and the deploy checks.
+        from . import authentication, checks, examples  # noqa: F401

@@ -4,6 +4,8 @@ from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJ
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 
+from leadsy import logs
+
 # The contract's 401 `code`s: a client refreshes on `token_expired` and logs in again on `token_invalid`.
 NOT_AUTHENTICATED, TOKEN_EXPIRED, TOKEN_INVALID = "not_authenticated", "token_expired", "token_invalid"
 
@@ -24,6 +26,12 @@ class JWTAuthentication(SimpleJWTAuthentication):
     The published API examples send the header without a scheme, so clients written from them
     must keep working.
     """
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None:
+            logs.bind(user_id=result[0].pk)  # the request's later lines (and the tasks it queues) name the user
+        return result
 
     def get_raw_token(self, header: bytes) -> bytes | None:
         parts = header.split()
