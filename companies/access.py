@@ -5,6 +5,7 @@ no access in does not exist for it (404); a visible company where its level is t
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -101,6 +102,22 @@ def tenant_for(*, user, company_id, permission: str) -> Tenant:
     return Tenant(company=access.company, level=access.access.name, user=user, _proof=_PROOF)
 
 
+def tenant_for_object(*, user, queryset: QuerySet, permission: str, company_field: str = "company_id"):
+    """Fetch and authorize one object in ONE query (a polled route): the object, with its company and the
+    caller's level there annotated, and the Tenant. 404 when missing or of an invisible company, 403 when
+    the level is too low."""
+    if not user.is_authenticated:
+        raise NotFound()
+    obj = next(
+        iter(annotate_access_level(queryset.select_related("company"), user=user, company_field=company_field)[:1]),
+        None,
+    )
+    if obj is None or obj.access_level is None:
+        raise NotFound()
+    require(user=user, company_id=getattr(obj, company_field), permission=permission, level=obj.access_level)
+    return obj, Tenant(company=obj.company, level=obj.access_level, user=user, _proof=_PROOF)
+
+
 def require_tenant(tenant) -> Tenant:
     """For tenant selectors: refuse anything that is not a checked Tenant (a company, an id, None)."""
     if not isinstance(tenant, Tenant):
@@ -175,6 +192,18 @@ def company_of(model, kwarg: str, field: str = "company_id") -> Callable:
     return source
 
 
+def object_of(lookup: Callable[[dict], QuerySet]) -> Callable:
+    """A company source for hot routes of one object (an import's status, polled): `lookup(kwargs)` is a
+    queryset of at most one object; the object, its company and the caller's level come in one query
+    (`tenant_for_object`), and the handler reads `self.object` beside `self.tenant`."""
+
+    def source(request, kwargs):
+        return lookup(kwargs)
+
+    source.fetches_object = True  # type: ignore[attr-defined]
+    return source
+
+
 def _from_body(request, kwargs):
     data = request.data
     if not hasattr(data, "get") or data.get("company_id") in (None, ""):
@@ -203,7 +232,8 @@ class CompanyScopedView(APIView):
 
     Declare, per HTTP method, the permission it needs (a key of PERMISSIONS), and where the company
     is: `company_source = "path"` (`{company_id}` in the URL), `"body"`, `"body_or_query"`, or
-    `company_of(Model, "kwarg")` for a route of one object. The handler then reads `self.tenant`.
+    `company_of(Model, "kwarg")` for a route of one object (`object_of(lookup)` when that route is hot:
+    the object comes in the same query, as `self.object`). The handler then reads `self.tenant`.
     A handler without a declared permission fails when the class is defined, so a new method
     cannot forget the check; `None` states that a method acts in no single company (say why).
     """
@@ -211,6 +241,7 @@ class CompanyScopedView(APIView):
     company_permissions: dict[str, str | None] = {}
     company_source: str | Callable = "path"
     tenant: Tenant
+    object: Any  # set by an `object_of` source
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -233,4 +264,9 @@ class CompanyScopedView(APIView):
             return
         source = type(self).company_source  # read on the class: a function here must not bind to the view
         source = COMPANY_SOURCES[source] if isinstance(source, str) else source
+        if getattr(source, "fetches_object", False):
+            self.object, self.tenant = tenant_for_object(
+                user=request.user, queryset=source(request, kwargs), permission=permission
+            )
+            return
         self.tenant = tenant_for(user=request.user, company_id=source(request, kwargs), permission=permission)

@@ -7,18 +7,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.views import APIView
 
-from companies.access import company_get_for_user
+from companies.access import CompanyScopedView, Tenant, object_of, tenant_for
 from leadsy.api.errors import PayloadTooLarge
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
-from leadsy.ids import as_id
 
 from .models import ImportFile
 from .pipeline.headers import TEMPLATE_HEADER
-from .selectors import import_file_get_for_user, import_file_list_for_user
+from .selectors import import_file_by_code, import_file_list
 from .serializers import ImportFileSerializer, ImportPreviewSerializer, ImportUploadSerializer
 from .services import (
     IDEMPOTENCY_HEADER,
@@ -46,10 +44,9 @@ def _parse_status(raw: str | None) -> int | None:
     raise ValidationError({"status": ["Must be 0-4 or one of: " + ", ".join(STATUS_BY_NAME) + "."]})
 
 
-def _upload_request(request) -> dict:
-    """The checks shared by 33 and 58: the body's size before Django spools it, the company (404/403),
-    the fields. Returns the keyword arguments of the upload services."""
-    # Refuse an oversized body before Django spools it to disk.
+def _upload_company(request, kwargs):
+    """The company source of 33 and 58: the body's size is checked before Django spools it to disk (the
+    company_id is a field of that body), then the company_id field."""
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -60,7 +57,12 @@ def _upload_request(request) -> dict:
     company_id = request.data.get("company_id")
     if company_id in (None, ""):
         raise ValidationError({"company_id": ["This field is required."]})
-    company = company_get_for_user(user=request.user, company_id=company_id, permission="imports.manage")
+    return company_id
+
+
+def _upload_request(request, tenant: Tenant) -> dict:
+    """The fields shared by 33 and 58, as the keyword arguments of the upload services."""
+    company = tenant.company
     data = validated(ImportUploadSerializer, request.data)
     options = {"on_duplicate": data["on_duplicate"]}
     for key in ("mapping", "default_country", "campaign_id", "stage_id"):
@@ -69,7 +71,15 @@ def _upload_request(request) -> dict:
     return {"company": company, "file": data["file"], "name": data["file"].name, "options": options}
 
 
-class ImportListView(APIView):
+# The import routes of one import: the import, its company and the caller's level in one query.
+BY_CODE = object_of(lambda kwargs: import_file_by_code(kwargs["import_code"]))
+
+
+class ImportListView(CompanyScopedView):
+    # GET lists every visible company's imports unless `?company_id=` names one (checked in the handler):
+    # without it the list acts in no single company.
+    company_permissions = {"GET": None, "POST": "imports.manage"}
+    company_source = _upload_company
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -86,12 +96,11 @@ class ImportListView(APIView):
     )
     def get(self, request):
         company_id = request.query_params.get("company_id")
-        if company_id not in (None, "") and as_id(company_id) is None:
-            raise NotFound()
-        imports = import_file_list_for_user(
-            user=request.user,
-            company_id=company_id or None,
-            status=_parse_status(request.query_params.get("status")),
+        tenant = None
+        if company_id not in (None, ""):
+            tenant = tenant_for(user=request.user, company_id=company_id, permission="imports.view")
+        imports = import_file_list(
+            user=request.user, tenant=tenant, status=_parse_status(request.query_params.get("status"))
         )
         return paginated_response(request, imports, ImportFileSerializer, key="import_files")
 
@@ -111,7 +120,7 @@ class ImportListView(APIView):
         responses={202: IMPORT_FILE_ENVELOPE, 200: IMPORT_FILE_ENVELOPE},
     )
     def post(self, request):
-        upload = _upload_request(request)
+        upload = _upload_request(request, self.tenant)
         options = upload.pop("options")
         upload["user"] = request.user
         key = request.headers.get(IDEMPOTENCY_HEADER)
@@ -124,7 +133,9 @@ class ImportListView(APIView):
         return object_response("import_file", data, status=202 if created else 200)
 
 
-class ImportPreviewView(APIView):
+class ImportPreviewView(CompanyScopedView):
+    company_permissions = {"POST": "imports.manage"}
+    company_source = _upload_company
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -134,22 +145,27 @@ class ImportPreviewView(APIView):
         responses={200: envelope("preview", ImportPreviewSerializer)},
     )
     def post(self, request):
-        preview = import_file_preview(**_upload_request(request))
+        preview = import_file_preview(**_upload_request(request, self.tenant))
         return object_response("preview", preview)
 
 
-class ImportDetailView(APIView):
+class ImportDetailView(CompanyScopedView):
+    company_permissions = {"GET": "imports.view"}
+    company_source = BY_CODE
+
     @extend_schema(
         operation_id="import_retrieve",
         summary="Check the status of an import",
         responses={200: IMPORT_FILE_ENVELOPE},
     )
     def get(self, request, import_code):
-        import_file = import_file_get_for_user(user=request.user, import_code=import_code)
-        return object_response("import_file", ImportFileSerializer(import_file, context={"request": request}).data)
+        return object_response("import_file", ImportFileSerializer(self.object, context={"request": request}).data)
 
 
-class ImportCancelView(APIView):
+class ImportCancelView(CompanyScopedView):
+    company_permissions = {"POST": "imports.manage"}
+    company_source = BY_CODE
+
     @extend_schema(
         operation_id="import_cancel",
         summary="Cancel an import (409 once it has finished)",
@@ -157,8 +173,7 @@ class ImportCancelView(APIView):
         responses={200: IMPORT_FILE_ENVELOPE},
     )
     def post(self, request, import_code):
-        import_file = import_file_get_for_user(user=request.user, import_code=import_code, permission="imports.manage")
-        import_file = import_file_cancel(import_file=import_file)
+        import_file = import_file_cancel(import_file=self.object)
         return object_response("import_file", ImportFileSerializer(import_file, context={"request": request}).data)
 
 
@@ -176,11 +191,14 @@ def _download_schema(operation_id: str, what: str):
     )
 
 
-class ImportDownloadView(APIView):
+class ImportDownloadView(CompanyScopedView):
     """Endpoint 48: the original file or the error file, through authentication (never a public URL)."""
 
+    company_permissions = {"GET": "imports.view"}
+    company_source = BY_CODE
+
     def get(self, request, import_code, kind):
-        import_file = import_file_get_for_user(user=request.user, import_code=import_code)
+        import_file = self.object
         field = import_file.original_file if kind == "original_file" else import_file.error_file
         if not field:
             raise NotFound("This import has no such file (yet).")
@@ -208,7 +226,9 @@ class ImportErrorFileView(ImportDownloadView):
         return super().get(request, import_code, kind)
 
 
-class ImportTemplateView(APIView):
+class ImportTemplateView(CompanyScopedView):
+    company_permissions = {"GET": None}  # the accepted header row: reference data of no company
+
     @extend_schema(
         operation_id="import_template",
         summary="CSV template with the accepted header row",

@@ -208,3 +208,14 @@ def test_malformed_requests_never_500(owner, client_for):
     assert upload(client, owner.company.id, CSV, mapping='{"Email\\u0000": "email"}').status_code == 422
     named = upload(client, owner.company.id, CSV, name="le\x00ads.csv")
     assert named.status_code == 202 and ImportFile.objects.get().original_name == "leads.csv"
+
+
+@pytest.mark.django_db
+def test_polling_an_import_reads_it_and_the_callers_level_in_one_query(owner, client_for, django_assert_num_queries):
+    client = client_for(owner)
+    code = upload(client, owner.company.id, CSV).json()["import_file"]["import_code"]
+    client.get(f"{URL}/{code}")  # warm: the first request of a client may read more (e.g. the user's session)
+    with django_assert_num_queries(2) as queries:  # the token's user, then the import with the level
+        response = client.get(f"{URL}/{code}")
+    assert response.status_code == 200 and response.json()["import_file"]["import_code"] == code
+    assert "access" in queries.captured_queries[-1]["sql"].lower()
