@@ -54,6 +54,8 @@ class ImportFile(models.Model):
     # The client's Idempotency-Key of the upload and the file's SHA-256: a retried POST answers this import.
     idempotency_key = models.CharField(max_length=255, blank=True, default="", editable=False)
     content_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # When the retention task deleted the original and error files (the row and its counters stay).
+    files_expired_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -74,6 +76,10 @@ class ImportFile(models.Model):
         indexes = [
             models.Index(fields=["company", "status", "-created_at"], name="import_company_status_idx"),
             models.Index(fields=["status", "lease_expires_at"], name="import_status_lease_idx"),
+            # The daily retention task looks only at imports whose files are still stored.
+            models.Index(
+                fields=["finished_at"], condition=models.Q(files_expired_at=None), name="import_files_kept_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,7 +34,7 @@ class ImportFileSerializer(serializers.ModelSerializer):
             "id", "import_code", "status", "total_records", "processed_records", "failed_records",
             "duplicate_records", "warning_records", "warnings",
             "status_name", "started_at", "finished_at", "error_file", "original_file", "imported_by",
-            "success_rate", "company", "error_message",
+            "success_rate", "company", "error_message", "files_expired_at",
         ]  # fmt: skip
         read_only_fields = fields
 

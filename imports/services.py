@@ -231,6 +231,8 @@ def import_file_retry(*, import_file: ImportFile) -> ImportFile:
     locked = ImportFile.objects.select_for_update().get(pk=import_file.pk)
     if locked.status not in (Status.FAILED, Status.CANCELLED):
         raise Conflict("Only a failed or cancelled import can be retried.")
+    if locked.files_expired_at:
+        raise Conflict("This import's files have expired: upload the file again.")
     if locked.error_file:
         locked.error_file.delete(save=False)
     delete_error_parts(locked)

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
+from .retention import import_files_expire
 from .services import import_file_process, import_file_reap
 
 logger = logging.getLogger("leadsy.imports")
@@ -25,3 +26,9 @@ def process_import(import_file_id: int) -> None:
 def reap_expired_leases() -> list[int]:
     """Queue again the imports whose runner died or that nobody picked up; returns their ids."""
     return import_file_reap()
+
+
+@shared_task(name="imports.expire_files", ignore_result=True)
+def expire_files() -> list[str]:
+    """Daily: delete the files of imports older than IMPORT_FILE_RETENTION_DAYS; returns their codes."""
+    return import_files_expire()

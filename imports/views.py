@@ -1,6 +1,7 @@
 import csv
 import io
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +14,7 @@ from leadsy.api.errors import PayloadTooLarge
 from leadsy.api.input import validated
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
+from leadsy.errors import Gone
 
 from .models import ImportFile
 from .pipeline.headers import TEMPLATE_HEADER
@@ -187,6 +189,9 @@ def _download_schema(operation_id: str, what: str):
             ),
             302: OpenApiResponse(description="Redirect to a short-lived signed URL (S3 storage)"),
             404: OpenApiResponse(description="No such import, or it has no such file (yet)"),
+            410: OpenApiResponse(
+                description="The import's files were deleted after IMPORT_FILE_RETENTION_DAYS (its `files_expired_at`)"
+            ),
         },
     )
 
@@ -199,6 +204,11 @@ class ImportDownloadView(CompanyScopedView):
 
     def get(self, request, import_code, kind):
         import_file = self.object
+        if import_file.files_expired_at:
+            raise Gone(
+                f"The files of this import were deleted on {import_file.files_expired_at:%Y-%m-%d}, "
+                f"{settings.IMPORT_FILE_RETENTION_DAYS} days after it finished."
+            )
         field = import_file.original_file if kind == "original_file" else import_file.error_file
         if not field:
             raise NotFound("This import has no such file (yet).")

@@ -1,7 +1,7 @@
 """Domain errors: what a service refuses, said without HTTP.
 
 Services raise these; `leadsy.api.exceptions.exception_handler` maps them to the contract's bodies
-(InvalidFields → 422 with `errors`, NotFound → 404, Forbidden → 403, Conflict → 409, TooLarge → 413),
+(InvalidFields → 422 with `errors`, NotFound → 404, Forbidden → 403, Conflict → 409, Gone → 410, TooLarge → 413),
 and the admin and the management commands catch `DomainError` and show `message`. Nothing here imports
 Django or DRF, so any layer may raise them.
 """
@@ -47,6 +47,12 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     default_message = "The request conflicts with the current state of the resource."
+
+
+class Gone(DomainError):
+    """Something that existed and was removed on purpose (an import's files after their retention)."""
+
+    default_message = "This resource is no longer available."
 
 
 class TooLarge(DomainError):

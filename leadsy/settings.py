@@ -429,3 +429,10 @@ CELERY_BEAT_SCHEDULE["imports-reap-expired-leases"] = {
     "task": "imports.reap_expired_leases",
     "schedule": IMPORT_REAPER_INTERVAL_SECONDS,
 }
+# A finished import's original and error files are deleted this many days after it finished (the import and
+# its counters stay, with `files_expired_at`); 0 keeps them for ever. Deleting an import deletes them at once.
+IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=90)
+CELERY_BEAT_SCHEDULE["imports-expire-files"] = {
+    "task": "imports.expire_files",
+    "schedule": crontab(hour=3, minute=45),  # daily, at a quiet hour (UTC), after the token flush
+}

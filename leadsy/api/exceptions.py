@@ -2,11 +2,11 @@
 
 - 422 `{"message": "Validation failed", "errors": {"field": ["reason"], "base": [...]}}` for
   validation errors, malformed bodies and unsupported content types;
-- `{"message": "..."}` for 401, 403, 404, 405, 409, 413, 429 (with `Retry-After`);
+- `{"message": "..."}` for 401, 403, 404, 405, 409, 410, 413, 429 (with `Retry-After`);
 - 500 `{"message": "Internal server error"}`, the trace going to the log only.
 
 Services raise `leadsy.errors` (InvalidFields → 422, NotFound → 404, Forbidden → 403, Conflict → 409,
-TooLarge → 413); DRF's and Django's own errors are accepted too.
+Gone → 410, TooLarge → 413); DRF's and Django's own errors are accepted too.
 
 The plain Django views at the bottom answer in the same shape for what never reaches DRF
 (unknown URLs, a disallowed Host header, a body too large for Django itself).
@@ -71,6 +71,10 @@ def _from_domain(exc: errors.DomainError) -> exceptions.APIException:
     if isinstance(exc, errors.Conflict):
         api = exceptions.APIException(exc.message)
         api.status_code = status.HTTP_409_CONFLICT
+        return api
+    if isinstance(exc, errors.Gone):
+        api = exceptions.APIException(exc.message)
+        api.status_code = status.HTTP_410_GONE
         return api
     return exceptions.ValidationError({"base": [exc.message]})  # any other refusal of the input
 
