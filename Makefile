@@ -35,13 +35,11 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
-## run: set up, then serve the API on $(ADDR) with a Celery worker (and beat) beside it; Ctrl-C stops both.
+## run: set up, then serve the API on $(ADDR) with a Celery worker (and beat) beside it; Ctrl-C stops both
+## (scripts/run.py: each in its own process group, TERM then KILL after 10 s, waited for).
 run: migrate
 	@echo "API on http://$(ADDR)/api/v1/health — docs at http://$(ADDR)/api/docs/ — admin at http://$(ADDR)/admin/"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A leadsy worker --beat --loglevel INFO --concurrency 2 & \
-	$(BIN)/python manage.py runserver --noreload $(ADDR) & \
-	wait
+	@exec $(BIN)/python scripts/run.py $(ADDR)
 
 web: migrate
 	$(BIN)/python manage.py runserver $(ADDR)
