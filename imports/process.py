@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import pandas as pd
 from django.conf import settings
@@ -88,10 +88,13 @@ def run(*, import_file_id: int, progress: Callable[[ImportFile], None] | None = 
 
 def _download(import_file: ImportFile, folder: str) -> str:
     """A local copy of the original: readers need a path, and the storage may be S3."""
-    suffix = Path(import_file.original_file.name).suffix
+    name = import_file.original_file.name
+    if not name:
+        raise FileNotFoundError(f"Import {import_file.import_code} has no original file.")
+    suffix = Path(name).suffix
     path = os.path.join(folder, f"original{suffix}")
     with (
-        import_file.original_file.storage.open(import_file.original_file.name, "rb") as source,
+        import_file.original_file.storage.open(name, "rb") as source,
         open(path, "wb") as target,
     ):
         shutil.copyfileobj(source, target, 1024 * 1024)
@@ -227,7 +230,7 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
         upcoming = executor.submit(next, items, _END)
         while (item := upcoming.result()) is not _END:
             upcoming = executor.submit(next, items, _END)
-            yield item
+            yield cast(T, item)  # not the sentinel, so one of `items`
 
 
 _END = object()

@@ -34,7 +34,7 @@ def _delete_stored_files(import_file: ImportFile, names: list[str]) -> None:
 
 def import_file_files_delete_on_commit(import_file: ImportFile) -> None:
     """Once the current transaction commits, remove the import's original file, error file and error parts."""
-    names = [field.name for field in (import_file.original_file, import_file.error_file) if field]
+    names = [field.name for field in (import_file.original_file, import_file.error_file) if field and field.name]
     transaction.on_commit(lambda: _delete_stored_files(import_file, names))
 
 

@@ -45,8 +45,8 @@ def owner_is_dead_local_process(owner: str) -> bool:
     """True when the lease holder was a process on this host that no longer runs (a SIGKILLed worker):
     its lease can be taken at once instead of waiting for it to expire."""
     try:
-        host, pid, _ = owner.rsplit(":", 2)
-        pid = int(pid)
+        host, raw_pid, _ = owner.rsplit(":", 2)
+        pid = int(raw_pid)
     except ValueError:
         return False
     if host != socket.gethostname() or pid == os.getpid():

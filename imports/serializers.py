@@ -118,7 +118,8 @@ class _PreviewColumnSerializer(serializers.Serializer):
 class _PreviewRowSerializer(serializers.Serializer):
     row_number = serializers.IntegerField()
     lead = serializers.DictField()
-    errors = serializers.ListField(child=serializers.CharField())
+    # DRF's metaclass moves declared fields off the class, so this does not hide Serializer.errors at run time.
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
     warnings = serializers.ListField(child=serializers.CharField())
 
 

@@ -191,7 +191,7 @@ def plan_columns(
             full_name.append((_FULL_NAME[key], name))
         elif key in _TITLE:
             titles.append(name)
-    sources = {target: (column,) for target, column in mapped.items()}
+    sources: dict[str, tuple[str, ...]] = {target: (column,) for target, column in mapped.items()}
     for target, found in ranked.items():
         sources[target] = tuple(name for _, _, name in sorted(found))
         matched_by.update({name: "alias" for name in sources[target]})

@@ -198,7 +198,7 @@ def country_codes() -> dict[str, str]:
 
     codes: dict[str, str] = {}
     english = Locale("en").territories
-    alpha2 = {code for code in english if len(code) == 2 and code.isalpha() and code != "ZZ"}
+    alpha2 = {code for code in english if isinstance(code, str) and len(code) == 2 and code.isalpha() and code != "ZZ"}
     for country in pycountry.countries:
         if country.alpha_2 in alpha2:
             codes[fold(country.alpha_3)] = country.alpha_2
@@ -210,7 +210,7 @@ def country_codes() -> dict[str, str]:
             codes.setdefault(fold(alias), targets[0])
     for language in ("en", "es"):
         for code, name in Locale(language).territories.items():
-            if code in alpha2:
+            if isinstance(code, str) and code in alpha2 and isinstance(name, str):
                 codes[fold(name)] = code
     for code in alpha2:
         codes[fold(code)] = code

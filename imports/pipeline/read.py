@@ -67,7 +67,7 @@ class _SyntheticHeader(io.TextIOBase):
             return head + self._handle.read()
         return head + self._handle.read(max(size - len(head), 0))
 
-    def readline(self, size: int | None = -1) -> str:
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # stub: TextIOBase inherits bytes
         if self._pending:
             head, self._pending = self._pending, ""
             return head
@@ -81,6 +81,8 @@ def _open_text(path, fmt: FileFormat):
 @contextmanager
 def _csv_reader(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | None = None):
     """pandas' chunked C reader over the file behind a synthetic header; the file's header is the first record."""
+    if fmt.delimiter is None:
+        raise ValueError("A CSV file's format names its delimiter (set by the upload check).")
     width = len(fmt.header) + SPARE_COLUMNS
     first_line = fmt.delimiter.join(f"c{index}" for index in range(width)) + "\n"
     with _open_text(path, fmt) as handle:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import zipfile
 from collections.abc import Iterator
+from typing import NoReturn
 from xml.etree import ElementTree
 from xml.parsers import expat
 
@@ -79,12 +80,14 @@ def first_sheet_member(archive: zipfile.ZipFile) -> str:
 
 
 def _stream_events(archive: zipfile.ZipFile, member: str) -> Iterator[ElementTree.Element]:
-    parser = ElementTree.XMLPullParser(events=("end",))
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(events=("end",))
     with archive.open(member) as stream:
         while block := stream.read(STREAM_BLOCK):
             parser.feed(block)
-            for _event, element in parser.read_events():
-                yield element
+            for event in parser.read_events():
+                element = event[-1]  # "end" events only: (event, Element)
+                if isinstance(element, ElementTree.Element):
+                    yield element
     parser.close()
 
 
@@ -242,7 +245,7 @@ def _row_counter(after_row: int):
     return start, end, text, lambda: state["count"]
 
 
-def _refuse_dtd(*_args) -> None:
+def _refuse_dtd(*_args) -> NoReturn:
     raise UploadRejected("The file is not a safe XLSX file: its sheet declares a DTD or an entity.")
 
 

@@ -49,9 +49,9 @@ class NormalizedChunk:
     leads: pd.DataFrame
     reasons: dict[int, list[str]]
     rows: int
+    every_row: pd.DataFrame  # every record's lead values, valid or not (for the preview)
     warnings: dict[int, list[str]] = field(default_factory=dict)
     skipped: int = 0
-    every_row: pd.DataFrame | None = None  # every record's lead values, valid or not (for the preview)
 
 
 def add_reason(reasons: dict[int, list[str]], rows, reason: str) -> None:

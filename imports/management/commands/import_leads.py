@@ -125,6 +125,7 @@ class Command(BaseCommand):
             f"{import_file.warning_records} with warnings ({import_file.success_rate}% success)."
         )
         if import_file.error_file:
+            location: str | None
             try:
                 location = import_file.error_file.path
             except NotImplementedError:  # remote storage (S3): name the object instead
