@@ -58,7 +58,7 @@ lint: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ## typecheck: mypy with django-stubs and djangorestframework-stubs over the files of [tool.mypy] in pyproject.toml
-## (every app's services.py and selectors.py, leadsy's operations modules).
+## (every app's services.py and selectors.py, the whole imports app, companies/access.py, leadsy's operations modules).
 typecheck: install-dev
 	$(BIN)/mypy
 
