@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "leads.view": _ALL,
     "imports.view": _ALL,
     "imports.manage": _RUNNERS,  # upload, cancel
+    "webhooks.manage": _ADMINS,  # webhooks (they take the company's import events out) and their deliveries
 }
 
 

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from leadsy.admin_filters import search_filter
 from leadsy.errors import DomainError
 
-from .models import ImportFile
+from .models import ImportFile, Webhook, WebhookDelivery
 from .services import import_file_cancel, import_file_retry
 
 STATUS_COLOURS = {
@@ -110,3 +110,34 @@ class ImportFileAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel selected imports")
     def cancel_imports(self, request, queryset):
         self._apply(request, queryset, import_file_cancel, "cancelled")
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["url", "company", "is_active", "failing_since", "created_at"]
+    list_filter = ["is_active", ("company", search_filter("name")), "created_at"]
+    show_full_result_count = False
+    search_fields = ["url", "company__name"]
+    list_select_related = ["company"]
+    readonly_fields = ["company", "created_by", "failing_since", "disabled_at", "created_at"]
+    exclude = ["secret"]  # shown once, in the API's 201
+
+    def has_add_permission(self, request):
+        return False  # created through the API, which checks the destination
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "event", "webhook", "status", "attempts", "response_status", "created_at", "delivered_at"]
+    list_filter = ["status", ("webhook", search_filter("url")), "created_at"]
+    show_full_result_count = False
+    search_fields = ["event", "webhook__url", "webhook__company__name"]
+    list_select_related = ["webhook"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "webhook", "event", "import_file", "body", "status", "attempts", "response_status", "last_error",
+        "next_attempt_at", "created_at", "delivered_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False

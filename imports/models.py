@@ -103,3 +103,63 @@ def merge_warning_counts(counts: dict[str, int], new: dict[str, int]) -> dict[st
         merged[warning] = merged.get(warning, 0) + count
     ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))[: ImportFile.WARNINGS_KEPT]
     return dict(ranked)
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class Webhook(models.Model):
+    """A company's receiver of import events (endpoints 63-66): deliveries are signed with `secret`."""
+
+    EVENTS = ("import.completed", "import.failed")
+
+    company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=200, editable=False)
+    is_active = models.BooleanField(default=True, help_text="Off once deliveries failed for 3 days")
+    # The first failed attempt since the last success; a webhook failing this long is disabled.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="webhook_company_created_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook: the exact body, tried until 2xx or out of attempts."""
+
+    class Status(models.IntegerChoices):
+        PENDING = 0, "pending"
+        SUCCEEDED = 1, "succeeded"
+        FAILED = 2, "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=50)
+    import_file = models.ForeignKey(ImportFile, null=True, blank=True, on_delete=models.SET_NULL)
+    body = models.TextField(help_text="The JSON sent, byte for byte the same at every attempt")
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")
+    # When the next attempt is due (pending only); taking an attempt moves it forward (a claim).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["webhook", "-created_at"], name="delivery_webhook_created_idx"),
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status=0), name="delivery_pending_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook_id} ({self.get_status_display()})"

@@ -15,8 +15,9 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -85,6 +86,7 @@ def _give_up(runnable, *, import_file_id: int, attempts: int, now) -> bool:
     )
     if stopped:
         logger.warning("Import %s failed: its runs kept dying (%s attempts)", import_file_id, attempts)
+        announce_finished(import_file_id)
         keep_partial_errors(ImportFile.objects.get(pk=import_file_id))  # the chunks it committed
     return True
 
@@ -128,10 +130,19 @@ def guarded_update(import_file_id: int, owner: str, **fields) -> bool:
 
 
 def finish(import_file_id: int, owner: str, **fields) -> bool:
-    """The last guarded update of a run: the lease is given back."""
-    return guarded_update(
+    """The last guarded update of a run: the lease is given back (and a completed or failed import announced)."""
+    finished = guarded_update(
         import_file_id, owner, finished_at=timezone.now(), lease_owner="", lease_expires_at=None, **fields
     )
+    if finished and fields.get("status") in (Status.COMPLETED, Status.FAILED):
+        announce_finished(import_file_id)
+    return finished
+
+
+def announce_finished(import_file_id: int) -> None:
+    """Queue the import's webhooks and email once its final state is committed. By the task's name (the
+    tasks module is above this one); robust: a broker outage must not undo or fail a finished import."""
+    transaction.on_commit(lambda: current_app.send_task("imports.import_finished", args=[import_file_id]), robust=True)
 
 
 def fail(import_file: ImportFile, owner: str, message: str) -> None:

@@ -2,6 +2,8 @@ import json
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -9,7 +11,7 @@ from rest_framework.reverse import reverse
 from accounts.serializers import UserShortSerializer
 from companies.serializers import CompanyShortSerializer
 
-from .models import ImportFile
+from .models import ImportFile, Webhook, WebhookDelivery
 
 
 def _download_url(request, import_file: ImportFile, kind: str) -> str:
@@ -138,3 +140,68 @@ class ImportPreviewSerializer(serializers.Serializer):
     columns = _PreviewColumnSerializer(many=True)
     rows = _PreviewRowSerializer(many=True, help_text="The first 20 data rows, normalized.")
     summary = _PreviewSummarySerializer()
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    """A webhook (63-65). Its secret is in the 201 of the create only (WebhookCreatedSerializer)."""
+
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.EVENTS), read_only=True)
+
+    class Meta:
+        model = Webhook
+        fields = ["id", "url", "events", "is_active", "failing_since", "disabled_at", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown only here: keep it to verify signatures.")
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    """Endpoint 63's body. The URL's destination is checked by the service (https, public addresses)."""
+
+    url = serializers.CharField(max_length=2000, help_text="https:// URL that receives the events (POST, JSON).")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Webhook.EVENTS), allow_empty=False, max_length=len(Webhook.EVENTS)
+    )
+    secret = serializers.CharField(
+        required=False,
+        min_length=16,
+        max_length=200,
+        help_text="The signing secret (16-200 characters); generated when absent.",
+    )
+
+    def validate_url(self, value: str) -> str:
+        value = value.strip()
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except DjangoValidationError:
+            raise serializers.ValidationError("Must be a URL (https://...).") from None
+        return value
+
+    def validate_secret(self, value: str) -> str:
+        if not value.isprintable() or value != value.strip():
+            raise serializers.ValidationError("Must be printable characters without leading or trailing spaces.")
+        return value
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    """A delivery (65, 66): its status and the last attempt's answer."""
+
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "event", "status", "attempts", "response_status", "last_error", "next_attempt_at",
+            "created_at", "delivered_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=["pending", "succeeded", "failed"]))
+    def get_status(self, delivery) -> str:
+        return delivery.get_status_display()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhook_views
 
 urlpatterns = [
     path("import", views.ImportListView.as_view(), name="import-list"),
@@ -21,4 +21,12 @@ urlpatterns = [
         {"kind": "error_file"},
         name="import-error-file",
     ),
+    path("companies/<int:company_id>/webhooks", webhook_views.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/<int:webhook_id>", webhook_views.WebhookDetailView.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:webhook_id>/deliveries",
+        webhook_views.WebhookDeliveryListView.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path("webhooks/<int:webhook_id>/test", webhook_views.WebhookTestView.as_view(), name="webhook-test"),
 ]

@@ -2,10 +2,11 @@
 
 Web and worker are separate processes (gunicorn's workers, Celery's pool children), so two kinds of metric:
 
-- counted where the work happens — rows imported/failed and chunk commit durations in the worker, requests in
-  the web — through prometheus-client's multiprocess mode: each process writes its samples to files in
-  `PROMETHEUS_MULTIPROC_DIR` (set in settings, before prometheus-client is imported) and `/metrics` adds them
-  up. Web and worker must share that folder (one host, or a shared volume in docker-compose);
+- counted where the work happens — rows imported/failed, chunk commit durations and webhook delivery
+  attempts in the worker, requests in the web — through prometheus-client's multiprocess mode: each process
+  writes its samples to files in `PROMETHEUS_MULTIPROC_DIR` (set in settings, before prometheus-client is
+  imported) and `/metrics` adds them up. Web and worker must share that folder (one host, or a shared volume
+  in docker-compose);
 - read from the source of truth when Prometheus scrapes: imports by status (the database) and queue depth
   (the broker). Right after any restart, whichever process answers.
 
@@ -34,12 +35,24 @@ CHUNK_COMMIT_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 
+WEBHOOK_DELIVERIES = Counter(
+    "leadsy_webhook_deliveries",
+    "Webhook delivery attempts, by outcome: succeeded, retried (failed, tried again later), failed (out of "
+    "attempts or the webhook disabled), refused (the destination is not allowed; nothing was sent).",
+    ["outcome"],
+)
+
 
 def chunk_committed(*, seconds: float, rows: int, failed: int) -> None:
     """A chunk's transaction committed (a rolled-back one is not counted: its rows are redone)."""
     CHUNK_COMMIT_SECONDS.observe(seconds)
     IMPORT_ROWS.labels(outcome="imported").inc(rows - failed)
     IMPORT_ROWS.labels(outcome="failed").inc(failed)
+
+
+def webhook_delivered(*, outcome: str) -> None:
+    """One webhook delivery attempt recorded (in the worker that made it)."""
+    WEBHOOK_DELIVERIES.labels(outcome=outcome).inc()
 
 
 class StateCollector:

@@ -319,8 +319,15 @@ CELERY_BEAT_SCHEDULE = {
 # delaying a password link (`celery worker -Q emails`); a worker started without -Q consumes both.
 CELERY_IMPORTS = ["leadsy.mail"]
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # named: the metrics read its depth
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails")]
-CELERY_TASK_ROUTES = {"leadsy.send_email": {"queue": "emails"}}
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails"), Queue("webhooks")]
+# Webhook deliveries (up to 10 s each against a slow receiver) have their queue too, so they never wait
+# behind an import nor hold one up.
+CELERY_TASK_ROUTES = {
+    "leadsy.send_email": {"queue": "emails"},
+    "imports.import_finished": {"queue": "webhooks"},
+    "imports.webhook_deliver": {"queue": "webhooks"},
+    "imports.webhook_retry_due": {"queue": "webhooks"},
+}
 
 # --- Metrics (leadsy/metrics.py) ------------------------------------------------------------------
 # /metrics answers `Authorization: Bearer <METRICS_TOKEN>`; unset, it is not served at all (404).
@@ -435,4 +442,20 @@ IMPORT_FILE_RETENTION_DAYS = env.int("IMPORT_FILE_RETENTION_DAYS", default=90)
 CELERY_BEAT_SCHEDULE["imports-expire-files"] = {
     "task": "imports.expire_files",
     "schedule": crontab(hour=3, minute=45),  # daily, at a quiet hour (UTC), after the token flush
+}
+
+# --- Webhooks (imports/webhooks/) -----------------------------------------------------------------
+# Off in production: receivers must be https:// and resolve only to public addresses. On, plain http and
+# private/loopback addresses are allowed too (development, and the tests' loopback receivers).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+# One attempt (connect, send, answer) is cut after this many seconds in all.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Attempt n+1 waits BASE * 4**(n-1) seconds: 1 min, 4 min, 16 min, ~1 h, ~4 h, ~17 h (7 tries, ~23 h).
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=7)
+# A webhook whose attempts kept failing this long (no success since) is disabled and its owners e-mailed.
+WEBHOOK_DISABLE_AFTER_DAYS = env.int("WEBHOOK_DISABLE_AFTER_DAYS", default=3)
+CELERY_BEAT_SCHEDULE["imports-webhook-retry-due"] = {
+    "task": "imports.webhook_retry_due",
+    "schedule": env.int("WEBHOOK_RETRY_INTERVAL_SECONDS", default=30),
 }

@@ -441,6 +441,55 @@ ROUTES += [
     ),
 ]
 
+
+# webhooks (issue 16): the allow-private setting lets the rows use a loopback URL (nothing is delivered here)
+def _webhook(w):
+    from imports.models import Webhook
+
+    return Webhook.objects.create(company=w.company, url="https://hooks.example.com/leadsy", events=["import.failed"])
+
+
+def _webhook_create(c, w):
+    body = {"url": "https://127.0.0.1/hook", "events": ["import.completed"]}
+    return c.post(f"/api/v1/companies/{w.company.id}/webhooks", body, format="json")
+
+
+@pytest.fixture(autouse=True)
+def _webhooks_to_loopback(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+
+
+ROUTES += [
+    Row(
+        "webhook-list", "GET", "webhooks.manage", 200, lambda c, w: c.get(f"/api/v1/companies/{w.company.id}/webhooks")
+    ),
+    Row("webhook-list", "POST", "webhooks.manage", 201, _webhook_create),
+    Row(
+        "webhook-detail",
+        "DELETE",
+        "webhooks.manage",
+        200,
+        lambda c, w: c.delete(f"/api/v1/webhooks/{w.obj.id}"),
+        _webhook,
+    ),
+    Row(
+        "webhook-delivery-list",
+        "GET",
+        "webhooks.manage",
+        200,
+        lambda c, w: c.get(f"/api/v1/webhooks/{w.obj.id}/deliveries"),
+        _webhook,
+    ),
+    Row(
+        "webhook-test",
+        "POST",
+        "webhooks.manage",
+        202,
+        lambda c, w: c.post(f"/api/v1/webhooks/{w.obj.id}/test"),
+        _webhook,
+    ),
+]
+
 # Routes that act in no company, each with the reason.
 UNSCOPED = {
     "health": "public liveness probe",
