@@ -87,19 +87,21 @@ def company_member(db):
 
 
 # Test workers leave the `emails` queue to `sent_mail`, which runs those tasks in this process so that
-# their emails land in Django's test outbox.
-NO_EMAILS = ("--exclude-queues", "emails")
+# their emails land in Django's test outbox, and the `webhooks` queue to the webhook tests, which run
+# those tasks here too (tests/imports/test_webhooks.py).
+NO_EMAILS = ("--exclude-queues", "emails,webhooks")
 
 
-def _drain_email_tasks() -> int:
-    """Run every task waiting on the broker's `emails` queue here, from its real message; return how many."""
+def _drain_email_tasks(queue_name: str = "emails") -> int:
+    """Run every task waiting on the broker's `emails` queue (or another) here, from its real message; return
+    how many."""
     from kombu.simple import SimpleQueue
 
     from leadsy.celery import app
 
     ran = 0
     with app.connection_for_read() as connection:
-        queue = SimpleQueue(connection, app.amqp.queues["emails"])
+        queue = SimpleQueue(connection, app.amqp.queues[queue_name])
         try:
             while True:
                 try:

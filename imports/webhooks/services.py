@@ -151,16 +151,17 @@ def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> WebhookDelivery | None:
     """One attempt of a due delivery (None when it is not due, or another worker took it)."""
-    delivery = _claim(delivery_id, now or timezone.now())
+    now = now or timezone.now()
+    delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
     webhook = delivery.webhook
     if not webhook.is_active and delivery.event != TEST_EVENT:
-        return _record(delivery, sending.Outcome(None, "The webhook is disabled."), final=True)
+        return _record(delivery, sending.Outcome(None, "The webhook is disabled."), now=now, final=True)
     try:
         destination = resolve(webhook.url)
     except Refused as error:  # checked before any connection: nothing is sent
-        return _record(delivery, sending.Outcome(None, f"Refused: {error}"), final=True, refused=True)
+        return _record(delivery, sending.Outcome(None, f"Refused: {error}"), now=now, final=True, refused=True)
     body = delivery.body.encode()
     headers = signing.headers(
         secret=webhook.secret,
@@ -170,13 +171,13 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Webhoo
         delivery_id=delivery.pk,
     )
     outcome = sending.post(destination, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
-    return _record(delivery, outcome)
+    return _record(delivery, outcome, now=now)
 
 
 def _record(
-    delivery: WebhookDelivery, outcome: sending.Outcome, *, final: bool = False, refused: bool = False
+    delivery: WebhookDelivery, outcome: sending.Outcome, *, now: datetime, final: bool = False, refused: bool = False
 ) -> WebhookDelivery:
-    now = timezone.now()
+    """The attempt's outcome, at `now` (the attempt's clock: the retry schedule counts from it)."""
     delivery.attempts += 1
     delivery.response_status = outcome.status
     delivery.last_error = outcome.error[:500]
