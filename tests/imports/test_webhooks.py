@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from prometheus_client.parser import text_string_to_metric_families
 
 from imports.models import ImportFile, Webhook, WebhookDelivery
 from imports.services import import_file_create, import_file_process
 from imports.tasks import webhook_retry_due  # registers the tasks the broker messages name
 from imports.webhooks import services
 from imports.webhooks.destinations import Refused, resolve
-from leadsy import metrics
 from tests.conftest import _drain_email_tasks
 from tests.factories import UserAccessFactory, access
 from tests.imports.receivers import Receiver, make_test_ca, start, verify
@@ -81,8 +81,21 @@ def finished_import(owner, django_capture_on_commit_callbacks, content=CSV, *, b
         return import_file_process(import_file_id=created.pk)
 
 
-def count(outcome: str) -> float:
-    return metrics.WEBHOOK_DELIVERIES.labels(outcome=outcome)._value.get()
+@pytest.fixture
+def count(client, settings):
+    """`count(outcome)`: the webhook delivery counter as /metrics shows it (every process's samples)."""
+    settings.METRICS_TOKEN = "metrics-token-for-tests"
+
+    def read(outcome: str) -> float:
+        response = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics-token-for-tests")
+        assert response.status_code == 200
+        for family in text_string_to_metric_families(response.content.decode()):
+            for sample in family.samples:
+                if sample.name == "leadsy_webhook_deliveries_total" and sample.labels == {"outcome": outcome}:
+                    return sample.value
+        return 0.0
+
+    return read
 
 
 # --- 63: create, and the destination checked when saved -------------------------------------------
@@ -298,7 +311,9 @@ def test_test_event_delete_and_deliveries(client_for, owner, allow_private, rece
 
 
 @pytest.mark.django_db
-def test_a_500_is_retried_with_exponential_backoff_until_out_of_attempts(owner, allow_private, receiver, settings):
+def test_a_500_is_retried_with_exponential_backoff_until_out_of_attempts(
+    count, owner, allow_private, receiver, settings
+):
     rec = receiver(statuses=[500])
     webhook = services.webhook_create(
         company=owner.company, user=owner, url=f"http://127.0.0.1:{rec.port}/", events=["import.failed"]
@@ -329,7 +344,7 @@ def test_a_500_is_retried_with_exponential_backoff_until_out_of_attempts(owner, 
 
 
 @pytest.mark.django_db
-def test_a_success_after_failures_clears_the_streak(owner, allow_private, receiver):
+def test_a_success_after_failures_clears_the_streak(count, owner, allow_private, receiver):
     rec = receiver(statuses=[503, 200])
     webhook = services.webhook_create(
         company=owner.company, user=owner, url=f"http://127.0.0.1:{rec.port}/", events=["import.failed"]
@@ -423,7 +438,7 @@ def test_redirects_are_not_followed(owner, allow_private, receiver):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_delivery_refuses_a_destination_no_longer_allowed(owner, settings, receiver, scheme):
+def test_delivery_refuses_a_destination_no_longer_allowed(count, owner, settings, receiver, scheme):
     rec = receiver()
     settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
     # Saved while allowed; `localhost` stands for a name that resolves to 127.0.0.1 only later.
