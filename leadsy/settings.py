@@ -397,6 +397,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "QuestionKindEnum": "campaigns.models.Question.Kind",
+        "LeadBulkActionEnum": "campaigns.services.BULK_ACTIONS",
     }
 )
 
