@@ -5,6 +5,7 @@ before the handler): a selector here cannot be called with a bare company or id.
 exist and an id of another company both raise the same NotFound.
 """
 
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from companies.access import Tenant, require_tenant
@@ -116,3 +117,23 @@ def lead_get(*, tenant: Tenant, lead_id) -> Lead:
     if lead is None:
         raise NotFound()
     return lead
+
+
+def lead_extra_keys(leads: QuerySet[Lead]) -> list[str]:
+    """Every `extra` key of these leads, sorted, in one query (PostgreSQL: `jsonb_object_keys`;
+    SQLite: `json_each`). The export makes one column of each."""
+    sql, params = leads.order_by().values("extra").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        keys_sql = (
+            f"SELECT DISTINCT k FROM ({sql}) AS t, jsonb_object_keys(t.extra) AS k "  # noqa: S608 - compiled ORM SQL
+            "WHERE jsonb_typeof(t.extra) = 'object'"
+        )
+    else:
+        keys_sql = (
+            f"SELECT DISTINCT j.key FROM ({sql}) AS t, json_each(t.extra) AS j "  # noqa: S608 - compiled ORM SQL
+            "WHERE json_type(t.extra) = 'object'"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(keys_sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    return sorted(keys, key=lambda key: (key.casefold(), key))

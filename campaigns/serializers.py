@@ -4,9 +4,10 @@ from rest_framework import serializers
 
 from leadsy.ids import MAX_ID
 
+from .export import FORMATS
 from .models import Campaign, Lead, Option, Question, Stage
 from .selectors import DEFAULT_LEAD_ORDERING, LEAD_ORDERINGS
-from .services import MAX_OPTIONS_PER_QUESTION
+from .services import BULK_ACTIONS, MAX_BULK_LEAD_IDS, MAX_OPTIONS_PER_QUESTION
 
 MAX_QUESTIONS_PER_REQUEST = 100
 
@@ -140,3 +141,86 @@ class LeadListParamsSerializer(serializers.Serializer):
     import_code = serializers.CharField(max_length=64, required=False)
     q = serializers.CharField(max_length=200, required=False, allow_blank=True)
     ordering = serializers.ChoiceField(choices=list(LEAD_ORDERINGS), default=DEFAULT_LEAD_ORDERING)
+
+
+class LeadExportParamsSerializer(LeadListParamsSerializer):
+    format = serializers.ChoiceField(choices=list(FORMATS), default="csv", help_text="The file's format.")
+
+
+# Bounds on what one edit sends (each field's own length is the import's rule, checked by the service).
+MAX_LEAD_TEXT = 10_000
+MAX_EXTRA_KEYS = 200
+MAX_EXTRA_KEY = 255
+
+
+def _text_field(**kwargs) -> serializers.CharField:
+    return serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=MAX_LEAD_TEXT, **kwargs)
+
+
+class LeadUpdateSerializer(serializers.Serializer):
+    first_name = _text_field()
+    last_name = _text_field()
+    email = _text_field(help_text="Lower-cased; another lead of the company with it → 422 `duplicate`.")
+    phone = _text_field(help_text="Normalized to E.164 (the company's country as default region).")
+    company_name = _text_field()
+    job_title = _text_field()
+    city = _text_field()
+    country = _text_field(help_text="An ISO 3166 code or a country name (English or Spanish).")
+    source = _text_field()
+    notes = _text_field()
+    stage_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    campaign_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text="A campaign of the lead's company."
+    )
+    extra = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, allow_null=True, max_length=MAX_LEAD_TEXT),
+        required=False,
+        help_text="Merged into the lead's extra: each key given is set, a null value removes the key.",
+    )
+
+    def validate_extra(self, value):
+        if len(value) > MAX_EXTRA_KEYS:
+            raise serializers.ValidationError(f"At most {MAX_EXTRA_KEYS} keys at once.")
+        if any(not key or len(key) > MAX_EXTRA_KEY or "\x00" in key for key in value):
+            raise serializers.ValidationError(f"Keys are 1 to {MAX_EXTRA_KEY} characters, without NUL.")
+        return value
+
+
+class LeadBulkFilterSerializer(LeadListParamsSerializer):
+    ordering = None  # a filter, not an order
+
+
+class LeadBulkSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(BULK_ACTIONS))
+    stage_id = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="move_stage: the stage (null clears it).",
+    )
+    campaign_id = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="assign_campaign: a campaign of this company (null takes the leads out of theirs).",
+    )
+    lead_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=MAX_BULK_LEAD_IDS,
+        allow_empty=False,
+        required=False,
+        help_text=f"At most {MAX_BULK_LEAD_IDS}, every one of this company. Give this or `filter`.",
+    )
+    filter = LeadBulkFilterSerializer(
+        required=False, help_text="The list's filters: every lead the list would return. Give this or `lead_ids`."
+    )
+
+    def validate(self, attrs):
+        if ("lead_ids" in attrs) == ("filter" in attrs):
+            raise serializers.ValidationError({"base": ["Give exactly one of lead_ids and filter."]})
+        needs = {"move_stage": "stage_id", "assign_campaign": "campaign_id"}.get(attrs["action"])
+        if needs and needs not in attrs:
+            raise serializers.ValidationError({needs: [f"Required for {attrs['action']}."]})
+        return attrs

@@ -10,15 +10,17 @@ import datetime
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
+from companies.access import Tenant, require_tenant
 from companies.models import Company
-from leadsy.errors import InvalidFields
+from imports.pipeline.validate import validate_lead_values
+from leadsy.errors import InvalidFields, NotFound
 from leadsy.ids import as_id
 
-from .models import Campaign, Lead, Option, Question, Stage
+from .models import LEAD_CONTACT_FIELDS, Campaign, Lead, Option, Question, Stage
 
 MAX_OPTIONS_PER_QUESTION = 100
 
@@ -262,3 +264,147 @@ def _apply_plan(plan: dict) -> None:
 def leads_move_to_stage(*, leads: QuerySet[Lead], stage: Stage | None) -> int:
     """Put the leads in `stage` (None clears it); return how many moved."""
     return leads.update(stage=stage, updated_at=timezone.now())
+
+
+# What an agent may change on a lead (`leads.work`); every other field needs `leads.manage`.
+AGENT_LEAD_FIELDS = frozenset({"stage_id", "notes"})
+LEAD_EDITABLE_FIELDS = frozenset({*LEAD_CONTACT_FIELDS, "stage_id", "campaign_id", "extra"})
+BULK_ACTIONS = ("move_stage", "assign_campaign", "delete")
+MAX_BULK_LEAD_IDS = 10_000
+DUPLICATE = "duplicate"  # the reason an import's error file gives too
+# The Lead unique constraints (campaigns.models) and the field each one guards. SQLite names the
+# expression index; for the column one it names the columns.
+_UNIQUE_FIELDS = (
+    ("campaigns_lead_email_per_company", "email"),
+    ("campaigns_lead_phone_per_company", "phone"),
+    ("campaigns_lead.phone", "phone"),
+)
+
+
+def lead_edit_require(*, tenant: Tenant, fields) -> None:
+    """403 unless the caller may change these fields: agents only the stage and the notes."""
+    if set(fields) & (LEAD_EDITABLE_FIELDS - AGENT_LEAD_FIELDS):
+        require_tenant(tenant).require("leads.manage")
+
+
+def _stage_or_error(stage_id, errors: dict) -> Stage | None:
+    stage = Stage.objects.filter(pk=stage_id).first() if stage_id is not None else None
+    if stage_id is not None and stage is None:
+        errors["stage_id"] = ["No stage with this id."]
+    return stage
+
+
+def _campaign_or_error(company: Company, campaign_id, errors: dict) -> Campaign | None:
+    campaign = Campaign.objects.filter(company=company, pk=campaign_id).first() if campaign_id is not None else None
+    if campaign_id is not None and campaign is None:
+        errors["campaign_id"] = ["Not a campaign of this company."]
+    return campaign
+
+
+def duplicate_field(exc: IntegrityError) -> str | None:
+    """The lead field whose unique index refused a write, or None for any other integrity error."""
+    diag = getattr(exc.__cause__, "diag", None)
+    text = f"{getattr(diag, 'constraint_name', None) or ''} {exc}"
+    return next((field for name, field in _UNIQUE_FIELDS if name in text), None)
+
+
+@transaction.atomic
+def lead_update(*, tenant: Tenant, lead_id, changes: dict) -> None:
+    """Change the fields given (PUT is partial). Contact values go through the import's rules
+    (`validate_lead_values`); `extra` is merged key by key, a null value removing its key. A new
+    email or phone another lead of the company holds is refused by the unique indexes themselves
+    (the write runs in a savepoint; its IntegrityError becomes 422 `duplicate` on that field)."""
+    company = require_tenant(tenant).company
+    lead_edit_require(tenant=tenant, fields=changes)
+    lead = Lead.objects.select_for_update().filter(company=company, pk=as_id(lead_id) or 0).first()
+    if lead is None:
+        raise NotFound()
+    contact = {name: changes[name] for name in LEAD_CONTACT_FIELDS if name in changes}
+    values, errors = validate_lead_values(contact, region=company.country or lead.country or None)
+    if "stage_id" in changes:
+        lead.stage = _stage_or_error(changes["stage_id"], errors)
+    if "campaign_id" in changes:
+        lead.campaign = _campaign_or_error(company, changes["campaign_id"], errors)
+    if errors:
+        raise InvalidFields(errors)
+    for name, value in values.items():
+        setattr(lead, name, value)
+    if not lead.email and not lead.phone:
+        raise InvalidFields({"base": ["email or phone is required"]})
+    if "extra" in changes:
+        extra = dict(lead.extra) if isinstance(lead.extra, dict) else {}
+        for key, value in changes["extra"].items():
+            if value is None:
+                extra.pop(key, None)
+            else:
+                extra[key] = value
+        lead.extra = extra
+    fields = [*values, *(name for name in ("stage", "campaign", "extra") if name in changes or f"{name}_id" in changes)]
+    try:
+        with transaction.atomic():
+            lead.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError as exc:
+        field = duplicate_field(exc)
+        if field is None:
+            raise
+        raise InvalidFields({field: [DUPLICATE]}) from exc
+
+
+@transaction.atomic
+def lead_delete(*, tenant: Tenant, lead_id) -> None:
+    deleted, _ = Lead.objects.filter(company=require_tenant(tenant).company, pk=as_id(lead_id) or 0).delete()
+    if not deleted:
+        raise NotFound()
+
+
+@transaction.atomic
+def leads_bulk(
+    *,
+    tenant: Tenant,
+    action: str,
+    leads: QuerySet[Lead] | None = None,
+    lead_ids: list[int] | None = None,
+    stage_id: int | None = None,
+    campaign_id: int | None = None,
+) -> int:
+    """One action over many leads of the tenant's company, all or nothing, in one statement; the count.
+
+    The leads are `lead_ids` (every one must be the company's, else 422 and nothing changes) or
+    `leads`, a queryset of the list's filters (`selectors.lead_list`), so both agree with the list.
+    `move_stage` needs `leads.work`; the other actions `leads.manage`.
+    """
+    company = require_tenant(tenant).company
+    if action not in BULK_ACTIONS:
+        raise InvalidFields({"action": [f"Must be one of: {', '.join(BULK_ACTIONS)}."]})
+    if action != "move_stage":
+        tenant.require("leads.manage")
+    if (leads is None) == (lead_ids is None):
+        raise InvalidFields({"base": ["Give exactly one of lead_ids and filter."]})
+    errors: dict = {}
+    stage = _stage_or_error(stage_id, errors) if action == "move_stage" else None
+    if action == "assign_campaign":
+        _campaign_or_error(company, campaign_id, errors)
+    if lead_ids is not None:
+        if len(lead_ids) > MAX_BULK_LEAD_IDS:
+            errors["lead_ids"] = [f"At most {MAX_BULK_LEAD_IDS} ids; use a filter for more."]
+        else:
+            wanted = set(lead_ids)
+            found = set(
+                Lead.objects.select_for_update().filter(company=company, pk__in=wanted).values_list("pk", flat=True)
+            )
+            if wanted - found:
+                shown = ", ".join(str(pk) for pk in sorted(wanted - found)[:20])
+                errors["lead_ids"] = [f"Not leads of this company: {shown}{' …' if len(wanted - found) > 20 else ''}."]
+    if errors:
+        raise InvalidFields(errors)
+    if lead_ids is not None:
+        target = Lead.objects.filter(company=company, pk__in=set(lead_ids))
+    else:
+        assert leads is not None
+        target = Lead.objects.filter(company=company, pk__in=leads.order_by().values("pk"))
+    if action == "move_stage":
+        return leads_move_to_stage(leads=target, stage=stage)
+    if action == "assign_campaign":
+        return target.update(campaign_id=campaign_id, updated_at=timezone.now())
+    deleted, _ = target.delete()
+    return deleted

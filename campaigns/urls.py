@@ -14,5 +14,9 @@ urlpatterns = [
     ),
     path("questions/<int:question_id>", views.QuestionDetailView.as_view(), name="question-detail"),
     path("companies/<int:company_id>/leads", views.CompanyLeadsView.as_view(), name="company-leads"),
+    path("companies/<int:company_id>/leads/bulk", views.CompanyLeadsBulkView.as_view(), name="company-leads-bulk"),
+    path(
+        "companies/<int:company_id>/leads/export", views.CompanyLeadsExportView.as_view(), name="company-leads-export"
+    ),
     path("leads/<int:lead_id>", views.LeadDetailView.as_view(), name="lead-detail"),
 ]

@@ -1,4 +1,7 @@
-from drf_spectacular.utils import extend_schema
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -7,14 +10,17 @@ from leadsy.api.input import validated, validated_query
 from leadsy.api.pagination import object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
 
-from . import selectors, services
+from . import export, selectors, services
 from .models import Campaign, Lead, Question
 from .serializers import (
     CampaignCreateSerializer,
     CampaignListParamsSerializer,
     CampaignSerializer,
+    LeadBulkSerializer,
+    LeadExportParamsSerializer,
     LeadListParamsSerializer,
     LeadSerializer,
+    LeadUpdateSerializer,
     QuestionCreateSerializer,
     QuestionOptionsBulkUpdateSerializer,
     QuestionSerializer,
@@ -26,6 +32,8 @@ CAMPAIGN = envelope("campaign", CampaignSerializer)
 QUESTION = envelope("question", QuestionSerializer)
 LEAD = envelope("lead", LeadSerializer)
 QUESTIONS = list_envelope("questions", QuestionSerializer)
+MESSAGE = inline_serializer("LeadDeleted", {"message": serializers.CharField()})
+AFFECTED = inline_serializer("LeadsAffected", {"affected": serializers.IntegerField()})
 
 
 class StageListView(APIView):
@@ -170,10 +178,99 @@ class CompanyLeadsView(CompanyScopedView):
 
 
 class LeadDetailView(CompanyScopedView):
-    company_permissions = {"GET": "leads.view"}
+    company_permissions = {"GET": "leads.view", "PUT": "leads.work", "DELETE": "leads.manage"}
     company_source = company_of(Lead, "lead_id")
 
     @extend_schema(tags=["Leads"], summary="One lead", responses={200: LEAD})
     def get(self, request, lead_id):
         lead = selectors.lead_get(tenant=self.tenant, lead_id=lead_id)
         return object_response("lead", LeadSerializer(lead).data)
+
+    @extend_schema(
+        tags=["Leads"],
+        summary="Change a lead (partial): agents its stage and notes, managers and up every field",
+        description=(
+            "Only the fields sent change. Values are normalized as an import does (email lower-cased, phone "
+            "in E.164, country to ISO alpha-2); invalid ones → 422 on the field. A new email or phone that "
+            "another lead of the company has → 422 `duplicate` on that field. `extra` keys are merged, a "
+            "null value removing its key. A stage that does not exist or a campaign of another company → 422. "
+            "An agent sending any field but `stage_id` and `notes` → 403."
+        ),
+        request=LeadUpdateSerializer,
+        responses={200: LEAD},
+    )
+    def put(self, request, lead_id):
+        if hasattr(request.data, "keys"):  # the level decides before the values are looked at
+            services.lead_edit_require(tenant=self.tenant, fields=request.data.keys())
+        data = validated(LeadUpdateSerializer, request.data)
+        services.lead_update(tenant=self.tenant, lead_id=lead_id, changes=data)
+        lead = selectors.lead_get(tenant=self.tenant, lead_id=lead_id)
+        return object_response("lead", LeadSerializer(lead).data)
+
+    @extend_schema(tags=["Leads"], summary="Delete a lead (owner, admin or manager)", responses={200: MESSAGE})
+    def delete(self, request, lead_id):
+        services.lead_delete(tenant=self.tenant, lead_id=lead_id)
+        return Response({"message": "Lead deleted."})
+
+
+class CompanyLeadsBulkView(CompanyScopedView):
+    company_permissions = {"POST": "leads.work"}  # move_stage; the other actions need leads.manage
+
+    @extend_schema(
+        tags=["Leads"],
+        summary="One action over many leads, all or nothing",
+        operation_id="companies_leads_bulk",
+        description=(
+            "`move_stage` (agents and up) puts the leads in `stage_id`; `assign_campaign` (managers and up) "
+            "in `campaign_id`; `delete` (managers and up) removes them. The leads are either `lead_ids` (at "
+            "most 10,000, each of this company, else 422 and nothing changes) or `filter`, the list's "
+            "filters (every lead the list would return). Any error: 422 and nothing changes. "
+            "Answers how many leads the action touched."
+        ),
+        request=LeadBulkSerializer,
+        responses={200: AFFECTED},
+    )
+    def post(self, request, company_id):
+        data = validated(LeadBulkSerializer, request.data)
+        leads = selectors.lead_list(tenant=self.tenant, **data["filter"]) if "filter" in data else None
+        affected = services.leads_bulk(
+            tenant=self.tenant,
+            action=data["action"],
+            leads=leads,
+            lead_ids=data.get("lead_ids"),
+            stage_id=data.get("stage_id"),
+            campaign_id=data.get("campaign_id"),
+        )
+        return Response({"affected": affected})
+
+
+class CompanyLeadsExportView(CompanyScopedView):
+    company_permissions = {"GET": "leads.manage"}  # an export takes the company's data out
+
+    @extend_schema(
+        tags=["Leads"],
+        summary="Download the leads the list returns for the same filters, all pages (owner, admin or manager)",
+        operation_id="companies_leads_export",
+        description=(
+            "Streamed. Columns: the import template's, then `stage`, `campaign`, `import_code`, `created_at`, "
+            "then one per `extra` key. CSV: UTF-8 with BOM, cells a spreadsheet would run as a formula "
+            "prefixed with `'`. XLSX: one sheet of at most 1,048,576 rows with the header, else 422."
+        ),
+        parameters=[LeadExportParamsSerializer],
+        responses={
+            (200, export.CSV_TYPE.split(";")[0]): OpenApiResponse(OpenApiTypes.STR, description="CSV file"),
+            (200, export.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY, description="XLSX file"),
+        },
+    )
+    def get(self, request, company_id):
+        params = validated_query(LeadExportParamsSerializer, request)
+        kind = params.pop("format")
+        leads = selectors.lead_list(tenant=self.tenant, **params)
+        file = export.lead_export(leads=leads, kind=kind, name=f"leads-{self.tenant.company.pk}")
+        response = StreamingHttpResponse(file.chunks, content_type=file.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        return response
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=` names the file's format here, not one of DRF's renderers (errors stay JSON).
+        return super().perform_content_negotiation(request, force=True)

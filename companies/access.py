@@ -31,6 +31,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "campaigns.view": _ALL,
     "campaigns.manage": _RUNNERS,
     "leads.view": _ALL,
+    "leads.work": _ALL,  # move a lead through the stages, write its notes (one by one or in bulk)
+    "leads.manage": _RUNNERS,  # edit every field, delete, bulk campaign and delete, export
     "imports.view": _ALL,
     "imports.manage": _RUNNERS,  # upload, cancel
     "webhooks.manage": _ADMINS,  # webhooks (they take the company's import events out) and their deliveries

@@ -404,6 +404,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
     {
         "CampaignStatusEnum": "campaigns.models.Campaign.Status",
         "QuestionKindEnum": "campaigns.models.Question.Kind",
+        "LeadBulkActionEnum": "campaigns.services.BULK_ACTIONS",
     }
 )
 
@@ -421,6 +422,10 @@ IMPORT_MAX_XLSX_RATIO = env.int("IMPORT_MAX_XLSX_RATIO", default=100)
 # 8 columns) keep a worker under 1 GiB.
 IMPORT_MAX_XLSX_CELLS = env.int("IMPORT_MAX_XLSX_CELLS", default=9_000_000)
 IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=50_000)
+
+# --- Lead export (endpoint 62) --------------------------------------------------------------------
+# An XLSX sheet holds 1,048,576 rows, the header included: a larger export answers 422 (CSV has no limit).
+LEAD_EXPORT_XLSX_MAX_ROWS = env.int("LEAD_EXPORT_XLSX_MAX_ROWS", default=1_048_576)
 
 # --- Import processing (the imports app) ----------------------------------------------------------
 # A runner holds an import's lease this long past its last chunk commit; a dead runner's import is

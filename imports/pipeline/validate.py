@@ -239,3 +239,37 @@ def _extra(chunk: pd.DataFrame, plan: ColumnPlan, kept: dict[str, pd.Series]) ->
         index=chunk.index,
         dtype=object,
     )
+
+
+def validate_lead_values(values: dict[str, str | None], *, region: str | None) -> tuple[dict, dict[str, list[str]]]:
+    """One lead's contact values as a person types them into an edit (endpoint 59), by the rules an
+    imported cell goes through: trimmed text, the email lower-cased and checked, the phone cleaned and in
+    E.164, the country as ISO alpha-2. An edit has no `extra` to keep an unusable value in, so what only
+    warns in an import (an unknown country) is an error here. Returns (values, errors by field)."""
+    clean: dict = {}
+    errors: dict[str, list[str]] = {}
+    for name, raw in values.items():
+        text = pd.Series(["" if raw is None else str(raw)], dtype=object).str.replace("\x00", "", regex=False)
+        text = text.str.strip()
+        if name == "email":
+            email = text.str.lower()
+            if email[0] and not (EMAIL_RE.fullmatch(email[0]) and len(email[0]) <= 254):
+                errors[name] = ["invalid email"]
+            clean[name] = email[0] or None
+        elif name == "phone":
+            cleaned = clean_phones(text)
+            phone = phones_to_e164_with_retry(cleaned, region)[0] if cleaned[0] else None
+            if cleaned[0] and phone is None:
+                errors[name] = ["invalid phone"]
+            clean[name] = phone
+        elif name == "country":
+            code = countries_to_alpha2(text)[0] if text[0] else ""
+            if text[0] and not code:
+                errors[name] = [f'country "{text[0]}" not recognised']
+            clean[name] = code
+        else:
+            clean[name] = text[0]
+            limit = LEAD_MAX_LENGTHS.get(name)
+            if limit is not None and len(text[0]) > limit:
+                errors[name] = [f"{name} is longer than {limit} characters"]
+    return clean, errors

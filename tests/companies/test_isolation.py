@@ -241,6 +241,84 @@ ROUTES += [
 ]
 
 
+# working leads (issue 16, endpoints 59-62)
+def _bulk(action: str, **body):
+    def call(c, w):
+        return c.post(
+            f"/api/v1/companies/{w.company.id}/leads/bulk",
+            {"action": action, "lead_ids": [w.obj.id], **body},
+            format="json",
+        )
+
+    return call
+
+
+def _lead_and_campaign(w):
+    lead = _lead(w)
+    lead.new_campaign = _campaign(w)  # made before the database is fingerprinted
+    return lead
+
+
+def _stage_id():
+    from tests.factories import stage
+
+    return stage("Contacted").id
+
+
+ROUTES += [
+    Row(
+        "lead-detail",
+        "PUT",
+        "leads.work",
+        200,
+        lambda c, w: c.put(f"/api/v1/leads/{w.obj.id}", {"stage_id": _stage_id(), "notes": "Called"}, format="json"),
+        _lead,
+    ),
+    Row(
+        "lead-detail",
+        "PUT",
+        "leads.manage",
+        200,
+        lambda c, w: c.put(f"/api/v1/leads/{w.obj.id}", {"first_name": "Renamed"}, format="json"),
+        _lead,
+    ),
+    Row("lead-detail", "DELETE", "leads.manage", 200, lambda c, w: c.delete(f"/api/v1/leads/{w.obj.id}"), _lead),
+    Row(
+        "company-leads-bulk",
+        "POST",
+        "leads.work",
+        200,
+        lambda c, w: _bulk("move_stage", stage_id=_stage_id())(c, w),
+        _lead,
+    ),
+    Row(
+        "company-leads-bulk",
+        "POST",
+        "leads.manage",
+        200,
+        lambda c, w: _bulk("assign_campaign", campaign_id=w.obj.new_campaign.id)(c, w),
+        _lead_and_campaign,
+    ),
+    Row("company-leads-bulk", "POST", "leads.manage", 200, _bulk("delete"), _lead),
+    Row(
+        "company-leads-export",
+        "GET",
+        "leads.manage",
+        200,
+        lambda c, w: c.get(f"/api/v1/companies/{w.company.id}/leads/export?format=csv"),
+        _lead,
+    ),
+    Row(
+        "company-leads-export",
+        "GET",
+        "leads.manage",
+        200,
+        lambda c, w: c.get(f"/api/v1/companies/{w.company.id}/leads/export?format=xlsx"),
+        _lead,
+    ),
+]
+
+
 # accounts and legal (issue 3): users are seen through shared companies; a user changes itself,
 # owner/admin change the users of their companies.
 def _agent(w):
