@@ -5,7 +5,8 @@ from django.db.models import Count, F
 
 from leadsy.admin_filters import search_filter
 
-from .models import Campaign, Lead, Option, Question, Stage
+from .models import Campaign, Lead, LeadSearch, LeadSearchPending, Option, Question, Stage
+from .search import lead_search_refresh
 from .services import leads_move_to_stage, renumber_positions
 
 HIGH = 1_000_000  # above any real position: rows wait there while the forms take their new places
@@ -209,8 +210,40 @@ class LeadAdmin(admin.ModelAdmin):
     action_form = MoveToStageForm
     actions = ["move_to_stage"]
 
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            lead_search_refresh(lead_ids=[obj.pk])  # `?q=` finds the lead by what it is now
+
     @admin.action(description="Move selected leads to the stage chosen above")
     def move_to_stage(self, request, queryset):
         stage = MoveToStageForm(request.POST).fields["stage"].clean(request.POST.get("stage") or None)
         moved = leads_move_to_stage(leads=queryset, stage=stage)
         self.message_user(request, f"{moved} lead(s) moved to {stage or 'no stage'}.", messages.SUCCESS)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Derived rows, written by campaigns/search.py only: to look at while investigating a search."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LeadSearch)
+class LeadSearchAdmin(ReadOnlyAdmin):
+    list_display = ["lead_id", "company_id", "document"]
+    # Exact ids only: a LIKE over every document of every company is what the trigram index is not for here.
+    search_fields = ["=lead__id", "=company_id"]
+    raw_id_fields = ["lead"]
+
+
+@admin.register(LeadSearchPending)
+class LeadSearchPendingAdmin(ReadOnlyAdmin):
+    list_display = ["id", "company_id", "first_lead_id", "last_lead_id", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["=company_id"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from pyarrow import csv as arrow_csv
 
 from .models import LEAD_TEXT_FIELDS, Lead
+from .search import lead_search_pending_add, lead_search_refresh
 
 TABLE = Lead._meta.db_table
 STAGING = "lead_staging"
@@ -52,14 +53,17 @@ def lead_bulk_write(*, company, import_file, rows: pd.DataFrame, on_duplicate: s
     with connection.cursor() as cursor:
         _stage(cursor, staged, postgres=postgres)
         if on_duplicate == "update":
-            updated = _update_existing(cursor, staged, company_id=company.pk, now=now, postgres=postgres)
+            updated, updated_ids = _update_existing(cursor, staged, company_id=company.pk, now=now, postgres=postgres)
+            lead_search_refresh(lead_ids=updated_ids)
             result.updated = len(updated)
             if updated:
                 _unstage(cursor, updated, postgres=postgres)
                 staged = staged[~staged["row_number"].isin(updated)]
         inserted_keys = _insert(cursor, company=company, import_file=import_file, now=now, postgres=postgres)
+    # New leads are indexed for search after the import, by a task; changed ones now (campaigns/search.py).
+    lead_search_pending_add(company_id=company.pk, lead_ids=[lead_id for _, _, lead_id in inserted_keys])
     inserted = _rows_matching(
-        staged, emails={e for e, _ in inserted_keys if e}, phones={p for e, p in inserted_keys if not e}
+        staged, emails={e for e, _, _ in inserted_keys if e}, phones={p for e, p, _ in inserted_keys if not e}
     )
     result.inserted = len(inserted)
     result.duplicate_row_numbers = sorted(set(staged["row_number"].tolist()) - inserted)
@@ -101,8 +105,8 @@ def _stage(cursor, staged: pd.DataFrame, *, postgres: bool) -> None:
 
 def _insert(cursor, *, company, import_file, now, postgres: bool) -> list[tuple]:
     """Move the staged rows into the lead table, skipping those whose key the company has; the keys
-    inserted. `ON CONFLICT` checks each row against the unique indexes themselves: a duplicate check
-    planned as a query is at the mercy of statistics, which lag behind a running import (with a new
+    inserted, with the new leads' ids. `ON CONFLICT` checks each row against the unique indexes themselves:
+    a duplicate check planned as a query is at the mercy of statistics, which lag behind a running import (with a new
     company estimated at one lead, PostgreSQL scanned all its leads for every staged row)."""
     extra = "CAST(COALESCE(NULLIF(s.extra, ''), '{}') AS jsonb)" if postgres else "COALESCE(NULLIF(s.extra, ''), '{}')"
     texts = ", ".join(f"COALESCE(s.{name}, '')" for name in TEXT_COLUMNS)
@@ -114,7 +118,7 @@ def _insert(cursor, *, company, import_file, now, postgres: bool) -> list[tuple]
         SELECT %s, %s, %s, %s, {texts}, NULLIF(s.email, ''), NULLIF(s.phone, ''), {extra}, %s, %s
         FROM {STAGING} s WHERE true ORDER BY s.row_number
         ON CONFLICT DO NOTHING
-        RETURNING email, phone
+        RETURNING email, phone, id
     """  # noqa: S608
     campaign_id = getattr(import_file, "campaign_id", None)
     stage_id = getattr(import_file, "stage_id", None)
@@ -122,8 +126,11 @@ def _insert(cursor, *, company, import_file, now, postgres: bool) -> list[tuple]
     return cursor.fetchall()
 
 
-def _update_existing(cursor, staged: pd.DataFrame, *, company_id: int, now, postgres: bool) -> set[int]:
-    """Fill leads that share an email, then (for the rest) a phone with a staged row; the row numbers done."""
+def _update_existing(
+    cursor, staged: pd.DataFrame, *, company_id: int, now, postgres: bool
+) -> tuple[set[int], list[int]]:
+    """Fill leads that share an email, then (for the rest) a phone with a staged row; the row numbers done
+    and the ids of the leads changed."""
     extra = (
         "l.extra || CAST(COALESCE(NULLIF(s.extra, ''), '{}') AS jsonb)"
         if postgres
@@ -132,8 +139,9 @@ def _update_existing(cursor, staged: pd.DataFrame, *, company_id: int, now, post
     # Email and phone are keys: they are never changed here, so an update cannot collide with another lead.
     sets = ", ".join(f"{name} = COALESCE(NULLIF(s.{name}, ''), l.{name})" for name in TEXT_COLUMNS)
     # SQLite's RETURNING sees only the updated table, unqualified; PostgreSQL's needs the alias.
-    returning = "lower(l.email), l.phone" if postgres else "lower(email), phone"
+    returning = "lower(l.email), l.phone, l.id" if postgres else "lower(email), phone, id"
     done: set[int] = set()
+    lead_ids: list[int] = []
     for key, condition in (
         ("email", "l.email IS NOT NULL AND lower(l.email) = s.email"),
         ("phone", "l.phone IS NOT NULL AND l.phone = s.phone"),
@@ -145,17 +153,18 @@ def _update_existing(cursor, staged: pd.DataFrame, *, company_id: int, now, post
             [now, company_id],
         )
         returned = cursor.fetchall()
+        lead_ids += [lead_id for _, _, lead_id in returned]
         remaining = staged[~staged["row_number"].isin(done)]
         if key == "email":
-            matched = _rows_matching(remaining, emails={e for e, _ in returned if e}, phones=set())
+            matched = _rows_matching(remaining, emails={e for e, _, _ in returned if e}, phones=set())
         else:
             matched = _rows_matching(
-                remaining[remaining["phone"].notna()], emails=set(), phones={p for _, p in returned}
+                remaining[remaining["phone"].notna()], emails=set(), phones={p for _, p, _ in returned}
             )
         if matched and key == "email":
             _unstage(cursor, matched, postgres=postgres)
         done |= matched
-    return done
+    return done, lead_ids
 
 
 def _unstage(cursor, row_numbers, *, postgres: bool) -> None:

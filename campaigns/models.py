@@ -169,3 +169,41 @@ LEAD_MAX_LENGTHS = {
     for name in LEAD_TEXT_FIELDS
     if Lead._meta.get_field(name).max_length is not None
 }
+
+
+class LeadSearch(models.Model):
+    """A lead's searched fields in one folded text (accents removed, lower case), for `?q=` (campaigns/search.py).
+
+    A table of its own, not a column of `campaigns_lead`: on PostgreSQL `document` has a trigram GIN index
+    (created by the migration), and every index on the lead table is paid by each imported row. Imports do not
+    write here; a Celery task fills it after the import (`lead_search_index_pending`), and until then the leads
+    are found through `LeadSearchPending`. No foreign keys in the database: a lead deleted by set-based SQL
+    leaves an orphan row here, which no search returns (searches go through `campaigns_lead`), rather than a
+    failed commit.
+    """
+
+    lead = models.OneToOneField(
+        Lead, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="search"
+    )
+    company_id = models.BigIntegerField()
+    document = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id}"
+
+
+class LeadSearchPending(models.Model):
+    """Leads written by an import and not yet in `LeadSearch`: one row per imported chunk, a range of lead ids
+    (other companies' leads inside the range are excluded by `company_id`). Searches scan these ranges of the
+    lead table directly, so a lead is findable from the commit that wrote it."""
+
+    company_id = models.BigIntegerField()
+    first_lead_id = models.BigIntegerField()
+    last_lead_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["company_id"], name="leadsearchpending_company_idx")]
+
+    def __str__(self) -> str:
+        return f"Leads {self.first_lead_id} to {self.last_lead_id} of company {self.company_id}"

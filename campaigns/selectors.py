@@ -6,13 +6,14 @@ exist and an id of another company both raise the same NotFound.
 """
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 
 from companies.access import Tenant, require_tenant
 from leadsy.errors import NotFound
 from leadsy.ids import as_id
 
 from .models import Campaign, Lead, Option, Question, Stage
+from .search import lead_search_filter
 
 # `?ordering=` of the leads list: the public name → the database ordering (id breaks ties).
 LEAD_ORDERINGS = {
@@ -92,7 +93,8 @@ def lead_list(
     q: str | None = None,
     ordering: str = DEFAULT_LEAD_ORDERING,
 ) -> QuerySet[Lead]:
-    leads = _leads().filter(company=require_tenant(tenant).company)
+    company = require_tenant(tenant).company
+    leads = _leads().filter(company=company)
     if stage_id is not None:
         leads = leads.filter(stage_id=stage_id)
     if campaign_id is not None:
@@ -100,15 +102,8 @@ def lead_list(
     if import_code:
         leads = leads.filter(import_file__import_code=import_code)
     if q:
-        # Every word must match one of the fields, so "ana garcia" finds Ana García's row.
-        for word in q.split():
-            leads = leads.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(phone__icontains=word)
-                | Q(company_name__icontains=word)
-            )
+        # Every word must match one of the fields, accents and case aside: "ana garcia" finds Ana García's row.
+        leads = lead_search_filter(leads, company_id=company.pk, q=q)
     return leads.order_by(*LEAD_ORDERINGS[ordering])
 
 

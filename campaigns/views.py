@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -7,7 +8,7 @@ from rest_framework.views import APIView
 
 from companies.access import CompanyScopedView, company_of
 from leadsy.api.input import validated, validated_query
-from leadsy.api.pagination import object_response, paginated_response
+from leadsy.api.pagination import CappedMetaSerializer, object_response, paginated_response
 from leadsy.api.schema import PAGINATION_PARAMETERS, envelope, list_envelope
 
 from . import export, selectors, services
@@ -166,15 +167,18 @@ class CompanyLeadsView(CompanyScopedView):
         summary="A company's leads, filtered and searched",
         operation_id="companies_leads_list",
         description=(
-            "`q` matches each word against first and last name, email, phone and company name. "
-            "`import_code` keeps the leads written by that import."
+            "`q`: every word must occur in first name, last name, email, phone or company name, accents and "
+            'case aside ("garcia" finds "García", "munoz" finds "Muñoz"). '
+            "`import_code` keeps the leads written by that import. "
+            "`meta.total_count` is exact up to 10,000 matches; past that it is 10,000 and "
+            "`meta.total_count_capped` is true."
         ),
         parameters=[*PAGINATION_PARAMETERS, LeadListParamsSerializer],
-        responses={200: list_envelope("leads", LeadSerializer)},
+        responses={200: list_envelope("leads", LeadSerializer, meta=CappedMetaSerializer)},
     )
     def get(self, request, company_id):
         leads = selectors.lead_list(tenant=self.tenant, **validated_query(LeadListParamsSerializer, request))
-        return paginated_response(request, leads, LeadSerializer, key="leads")
+        return paginated_response(request, leads, LeadSerializer, key="leads", count_cap=settings.LEAD_LIST_COUNT_CAP)
 
 
 class LeadDetailView(CompanyScopedView):

@@ -27,6 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from campaigns.models import LEAD_CONTACT_FIELDS
+from campaigns.search import lead_search_index_soon
 from leadsy import logs, metrics
 
 from .models import ImportFile, merge_warning_counts
@@ -130,6 +131,7 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
     if not finish(import_file.pk, owner, status=Status.COMPLETED, error_file=error_name or ""):
         raise LeaseLost()
     refresh_lead_statistics(rows=import_file.checkpoint_rows)
+    lead_search_index_soon()  # the new leads into the search index, by a worker: the import does not wait
 
 
 def plan_for_file(path, fmt: FileFormat, *, mapping: dict | None) -> ColumnPlan:

@@ -466,3 +466,15 @@ CELERY_BEAT_SCHEDULE["imports-webhook-retry-due"] = {
     "task": "imports.webhook_retry_due",
     "schedule": env.int("WEBHOOK_RETRY_INTERVAL_SECONDS", default=30),
 }
+
+# --- Lead list (the campaigns app) ----------------------------------------------------------------
+# The lead list counts its matches exactly up to this many; past it, `meta.total_count` is this number and
+# `meta.total_count_capped` is true ("more than"), so a company with a million leads never counts them per page.
+LEAD_LIST_COUNT_CAP = env.int("LEAD_LIST_COUNT_CAP", default=10_000)
+# Imported leads are indexed for `?q=` by a task queued after each import; beat queues it this often as well,
+# for imports that failed or were cancelled part-way (their committed chunks still need indexing).
+LEAD_SEARCH_INDEX_INTERVAL_SECONDS = env.int("LEAD_SEARCH_INDEX_INTERVAL_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["campaigns-index-lead-search"] = {
+    "task": "campaigns.index_lead_search",
+    "schedule": LEAD_SEARCH_INDEX_INTERVAL_SECONDS,
+}

@@ -64,11 +64,11 @@ def envelope(key: str, serializer_class, *, name: str | None = None):
     return _ENVELOPES[name, serializer_class]
 
 
-def list_envelope(key: str, serializer_class, *, name: str | None = None):
-    """`{key: [...], "meta": {...}}`."""
+def list_envelope(key: str, serializer_class, *, name: str | None = None, meta=MetaSerializer):
+    """`{key: [...], "meta": {...}}` (`meta=CappedMetaSerializer` for a list counted up to a cap)."""
     return inline_serializer(
         name=name or f"{_component_name(key)}ListEnvelope",
-        fields={key: serializer_class(many=True), "meta": MetaSerializer()},
+        fields={key: serializer_class(many=True), "meta": meta()},
     )
 
 
