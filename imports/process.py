@@ -35,8 +35,9 @@ from .pipeline.dedupe import DUPLICATE, drop_in_chunk_duplicates
 from .pipeline.fileformat import FileFormat, UploadRejected
 from .pipeline.headers import ColumnPlan, plan_columns
 from .pipeline.limits import RowLimit, row_limit
-from .pipeline.read import ROW_ERROR, count_rows, first_sheet_name, iter_chunks
+from .pipeline.read import ROW_ERROR, count_rows, first_rows, iter_chunks
 from .pipeline.report import assemble_error_file, keep_partial_errors, write_error_part
+from .pipeline.sheet_xml import first_sheet_name
 from .pipeline.validate import NormalizedChunk, no_records, validate_chunk
 from .pipeline.write import commit_without_waiting_for_disk, refresh_lead_statistics, write_leads
 from .runner import LeaseLost, acquire_lease, fail, finish, guarded_update
@@ -137,7 +138,7 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
 def plan_for_file(path, fmt: FileFormat, *, mapping: dict | None) -> ColumnPlan:
     """The column plan of a file, its content rules judged on the file's first rows (the same rows
     for the upload check, the preview and every run of the worker)."""
-    sample = next(iter_chunks(path, fmt, chunk_size=CONTENT_SAMPLE_ROWS), None)
+    sample = first_rows(path, fmt, CONTENT_SAMPLE_ROWS)
     return plan_columns(fmt.header, mapping=mapping, sample=sample)
 
 
@@ -160,7 +161,7 @@ def preview(*, path, fmt: FileFormat, plan: ColumnPlan, region: str | None, tota
     """Endpoint 58's `preview`: what the import would do with the first PREVIEW_ROWS data rows, by the
     same steps as the worker (nothing is stored). `existing(emails, phones)`: the keys of those that the
     company already has (they would be duplicates)."""
-    first = next(iter_chunks(path, fmt, chunk_size=PREVIEW_ROWS), None)
+    first = first_rows(path, fmt, PREVIEW_ROWS)
     rows: list[dict] = []
     summary = {"sampled": 0, "valid": 0, "invalid": 0, "duplicates": 0}
     if first is not None:

@@ -154,6 +154,12 @@ def import_file_create(
 
 
 PREVIEW_EXACT_BYTES = 8 * 1024 * 1024
+PREVIEW_EXACT_XLSX_BYTES = 512 * 1024
+
+
+def _is_zip(path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"PK"
 
 
 def import_file_preview(*, company, file, name: str, options: dict) -> dict:
@@ -165,10 +171,13 @@ def import_file_preview(*, company, file, name: str, options: dict) -> dict:
     name = Path(str(name or getattr(file, "name", "") or "leads").replace("\x00", "")).name[:255] or "leads"
     with tempfile.TemporaryDirectory(prefix="leadsy-preview-") as folder:
         path = _local_path(file, folder)
-        whole = os.path.getsize(path) <= PREVIEW_EXACT_BYTES
+        # A workbook's size says less of its work (a zip inflates ten times and more), and counting its
+        # rows costs more: its exact threshold is lower.
+        exact = PREVIEW_EXACT_XLSX_BYTES if _is_zip(path) else PREVIEW_EXACT_BYTES
+        whole = os.path.getsize(path) <= exact
         fmt = inspect_file(path, name=name, whole=whole)
         plan = process.plan_for_file(path, fmt, mapping=options.get("mapping") or None)
-        rows = estimate_rows(path, fmt, exact_below=PREVIEW_EXACT_BYTES)
+        rows = estimate_rows(path, fmt, exact_below=exact)
         check_row_limits(company=company, rows=rows)
         if whole:  # blank rows and a report's footer are no records (as the import will count them)
             rows = process.count_records(path, fmt)

@@ -137,8 +137,8 @@ class FileFormat:
     # xlsx: the sheet row holding the header (the first row with a visible cell); csv: the record
     # holding it (2 after Excel's "sep=;" line, else 1). Data rows are still numbered from 2 in a CSV.
     header_row: int = 1
-    # csv: the spreadsheet row of the first data row, and the records (non-blank lines) up to and
-    # including the header that the reader skips.
+    # csv: the spreadsheet row of the first data row; the reader skips the file's first `header_row`
+    # records (blank lines included). `skip_records` (the non-blank ones) is kept for stored formats.
     first_row: int = 2
     skip_records: int = 1
 

@@ -38,7 +38,9 @@ RIFF_MAGIC = b"RIFF"
 def inspect_file(path: str | os.PathLike, *, name: str = "", whole: bool = True) -> FileFormat:
     """Detect the real type, encoding, delimiter and header of an uploaded lead file, or raise UploadRejected.
 
-    `whole=False` (the preview): a CSV is decoded as far as its sample only."""
+    `whole=False` (the preview): a CSV is decoded as far as its sample only, and an XLSX's zip is judged
+    by its directory (declared sizes and ratios, which Python's zipfile enforces as it inflates) without
+    inflating every part."""
     size = os.path.getsize(path)
     label = f"'{name}'" if name else "The file"
     if size == 0:
@@ -47,7 +49,7 @@ def inspect_file(path: str | os.PathLike, *, name: str = "", whole: bool = True)
         head = handle.read(SAMPLE_BYTES)
 
     if head.startswith(ZIP_MAGIC):
-        return inspect_xlsx(path, size=size, label=label)
+        return inspect_xlsx(path, size=size, label=label, whole=whole)
     for magic, what in SIGNATURES:
         if head.startswith(magic):
             raise UploadRejected(

@@ -123,7 +123,7 @@ def _inflate_checked(handle, info: zipfile.ZipInfo, label: str) -> int:
     return scanner.cells
 
 
-def _check_zip(path, *, label: str) -> None:
+def _check_zip(path, *, label: str, inflate: bool = True) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -151,6 +151,8 @@ def _check_zip(path, *, label: str) -> None:
             f"{label} inflates to {megabytes(total)}, more than the {megabytes(max_total)} an XLSX may hold; "
             "split it or upload it as CSV."
         )
+    if not inflate:
+        return
     max_cells = limit("IMPORT_MAX_XLSX_CELLS")
     with open(path, "rb") as handle:
         for info in members:
@@ -179,9 +181,10 @@ def _check_workbook(path, *, label: str) -> None:
         )
 
 
-def inspect_xlsx(path, *, size: int, label: str) -> FileFormat:
+def inspect_xlsx(path, *, size: int, label: str, whole: bool = True) -> FileFormat:
+    """`whole=False` (the preview of a big workbook): the zip directory's checks only, no part inflated."""
     check_size(kind="xlsx", size=size, label=label)
-    _check_zip(path, label=label)
+    _check_zip(path, label=label, inflate=whole)
     _check_workbook(path, label=label)
     header_row, header, has_data = read_header(path, label=label)
     if not header:

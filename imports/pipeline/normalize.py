@@ -26,8 +26,11 @@ def phone_to_e164(value: str, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What Python's `\s` matches, spelled out: Arrow's RE2 (which runs a whole column at once) misses some of
+# it, so pandas runs a pattern holding `\s` cell by cell in Python. An explicit class keeps it in Arrow.
+SPACES = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
 # Only these separators (all phonenumbers punctuation) are removed on the fast path.
-PHONE_SEPARATORS = r"[\s().\-/]"
+PHONE_SEPARATORS = f"[{SPACES}().\\-/]"
 TYPE_DESCS = (
     "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
     "personal_number", "voip", "pager", "uan", "voicemail",
@@ -96,7 +99,8 @@ def phones_to_e164(raw: pd.Series, region: str | None) -> pd.Series:
     """
     result = pd.Series(None, index=raw.index, dtype=object)
     cleaned = raw.str.replace(PHONE_SEPARATORS, "", regex=True)
-    plain = cleaned.str.fullmatch(r"\+?\d{2,20}").fillna(False).astype(bool)
+    # ASCII digits (an RE2 class): other digits take phonenumbers' path, which reads them the same.
+    plain = cleaned.str.fullmatch(r"\+?[0-9]{2,20}").fillna(False).astype(bool)
     done = pd.Series(False, index=raw.index)
 
     international = plain & cleaned.str.startswith("+")
@@ -156,7 +160,12 @@ PHONE_EXTENSION = r"(?i)\s*(?:,|;)?\s*(?:ext\.?|extension|extensión|ext|x|#)\s*
 def first_value(values: pd.Series, separators: str | None = None) -> pd.Series:
     """The first non-empty value of each cell (cells without a separator are returned as they are)."""
     pattern = separators or r"\s*:::\s*"
-    has = values.str.contains(pattern, regex=True)
+    # Only cells holding a separator's character are split (found by Arrow, the pattern then per cell).
+    maybe = values.str.contains(SEPARATOR_CHARACTERS[pattern], regex=True)
+    if not maybe.any():
+        return values
+    has = maybe.copy()
+    has[maybe] = values[maybe].str.contains(pattern, regex=True)
     if not has.any():
         return values
     parts = values[has].str.split(pattern, regex=True)
@@ -166,9 +175,29 @@ def first_value(values: pd.Series, separators: str | None = None) -> pd.Series:
     return result
 
 
+# Per separator pattern of `first_value`, the characters a cell needs to hold one (an RE2 class).
+SEPARATOR_CHARACTERS = {
+    r"\s*:::\s*": ":::",
+    EMAIL_SEPARATORS: f"[:;,{SPACES}]",
+    PHONE_SEPARATORS_MULTI: "[:;,/]",
+}
+# A phone cell of only these characters needs no cleaning (no apostrophe, tel:, extension or ".0").
+PLAIN_PHONE = r"^[0-9+ ()\-]*$"
+
+
 def clean_phones(raw: pd.Series) -> pd.Series:
     """Phone cells as phonenumbers reads them: no Excel apostrophe, no `tel:`, no extension, the
     integer of a numeric cell (`34600000141.0`). Vectorized; plain cells pass untouched."""
+    plain = raw.str.match(PLAIN_PHONE).fillna(False).astype(bool)
+    if plain.all():
+        return raw.str.strip()
+    result = raw.copy()
+    result[~plain] = _clean_phones(raw[~plain])
+    result[plain] = raw[plain].str.strip()
+    return result
+
+
+def _clean_phones(raw: pd.Series) -> pd.Series:
     cleaned = raw.str.replace(r"^'+", "", regex=True).str.replace(r"(?i)^tel:", "", regex=True)
     cleaned = cleaned.str.replace(PHONE_EXTENSION, "", regex=True)
     cleaned = cleaned.str.replace(r"^(\+?\d+)\.0+$", r"\1", regex=True)
@@ -179,7 +208,9 @@ def phones_to_e164_with_retry(raw: pd.Series, region: str | None) -> pd.Series:
     """`phones_to_e164`, then digits with a country code but no `+` (Brevo's SMS, numeric cells) once more
     with a `+` when they are not a number of the default region."""
     result = phones_to_e164(raw, region)
-    retry = result.isna() & raw.str.fullmatch(r"\d{11,15}").fillna(False).astype(bool)
+    retry = result.isna()
+    if retry.any():
+        retry[retry] = raw[retry].str.fullmatch(r"\d{11,15}").fillna(False).astype(bool)
     if retry.any():
         again = phones_to_e164("+" + raw[retry], region)
         result[retry] = again

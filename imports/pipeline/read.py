@@ -8,8 +8,10 @@ Every chunk has:
 - a last column `ROW_ERROR` (`"__row_error__"`): `""` for a readable row, else why the row cannot be
   imported as it is — today only "row has more cells than the header (M)" for a CSV row longer than the
   header (its first M cells are kept so the error file can show them);
-- an index that is the row as a spreadsheet shows it: header = 1, first data row = 2. CSV blank lines
-  are skipped (and not numbered); XLSX rows keep their sheet row number, fully empty rows are skipped.
+- an index that is the row as a spreadsheet shows it: header = 1, first data row = 2. A CSV's records
+  are numbered as a spreadsheet numbers them: a blank line is a row (and the rows below it keep their
+  number), a quoted cell over several lines is one row; XLSX rows keep their sheet row number. Rows
+  with no visible cell (blank or whitespace-only lines, `,,,,`, an empty sheet row) are not yielded.
 
 A re-uploaded error file (header has both `row_number` and `error`) loses those two columns and the
 `'` our error file puts before `=`, `+`, `-`, `@`, tab, CR, LF and NUL.
@@ -25,16 +27,17 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
 from pandas.errors import ParserError
-from python_calamine import CalamineWorkbook
 
 from .fileformat import FileFormat, UploadRejected, is_error_file, reserved_columns
-from .sheet_xml import cell_text, count_shown_rows
+from .sheet_head import write_sheet_head
+from .sheet_xml import cell_text, count_shown_rows, open_first_sheet
 
 ROW_ERROR = "__row_error__"
 # Spare columns behind the header; a longer row shows up as a non-empty spare cell.
@@ -42,6 +45,7 @@ SPARE_COLUMNS = 3
 # Our error file neutralized these; a fixed error file uploaded back gets them as they were.
 NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
 COUNT_CHUNK = 200_000
+BLOCK = 1024 * 1024
 
 
 class _SyntheticHeader(io.TextIOBase):
@@ -95,7 +99,8 @@ def _csv_reader(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | 
             dtype=str,
             keep_default_na=False,
             na_filter=False,
-            skip_blank_lines=True,
+            # Blank lines are records: the rows below them keep the number a spreadsheet shows.
+            skip_blank_lines=False,
             engine="c",
             chunksize=chunk_size,
         )
@@ -122,7 +127,25 @@ def _parser_reason(error: Exception) -> str:
     return text.split("C error: ", 1)[-1]
 
 
+def _empty_records(raw: pd.DataFrame) -> np.ndarray:
+    """Records with no visible cell (blank and whitespace-only lines, rows of only delimiters), which
+    pandas' `skip_blank_lines` would drop without numbering. The first column decides for almost every
+    row; only the rows where it is blank are looked at further."""
+    empty = (raw.iloc[:, 0].str.strip() == "").to_numpy(dtype=bool, copy=True)
+    rows = np.flatnonzero(empty)
+    if len(rows):
+        rest = raw.iloc[rows, 1:]
+        for index in range(rest.shape[1]):
+            empty[rows] &= (rest.iloc[:, index] == "").to_numpy(dtype=bool)
+    return empty
+
+
 def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool) -> pd.DataFrame:
+    """The chunk's records as rows `first_row`, `first_row + 1`, …, those with no visible cell left out."""
+    raw.index = pd.RangeIndex(first_row, first_row + len(raw))
+    empty = _empty_records(raw)
+    if empty.any():
+        raw = raw[~empty]
     columns = fmt.columns
     width = len(columns)
     frame = raw.iloc[:, :width].set_axis(columns, axis=1)
@@ -132,7 +155,6 @@ def _finish(raw: pd.DataFrame, fmt: FileFormat, first_row: int, error_file: bool
     frame[ROW_ERROR] = ""
     if longer.any():
         frame.loc[longer, ROW_ERROR] = f"row has more cells than the header ({width})"
-    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     if error_file:
         frame = _undo_error_file(frame, fmt)
     return frame
@@ -151,38 +173,21 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
 def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
     with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
-        if _read(reader, fmt.skip_records, fmt) is None:  # preamble, "sep=" line, header
+        if _read(reader, fmt.header_row, fmt) is None:  # preamble, blank lines, "sep=" line, header
             return
         next_row = fmt.first_row
-        remaining = skip_rows
+        remaining = skip_rows  # data rows yielded by an earlier run: records with a visible cell
         while remaining > 0:
             skipped = _read(reader, min(remaining, chunk_size), fmt)
             if skipped is None or skipped.empty:
                 return
-            remaining -= len(skipped)
+            remaining -= len(skipped) - int(_empty_records(skipped).sum())
             next_row += len(skipped)
         while (raw := _read(reader, chunk_size, fmt)) is not None and not raw.empty:
-            frame = _finish(raw.reset_index(drop=True), fmt, next_row, error_file)
-            next_row += len(frame)
-            yield frame
-
-
-def open_first_sheet(path, *, label: str = "The file"):
-    """The first worksheet loaded by calamine, which reads it whole (the zip gate has bounded its size)."""
-    try:
-        workbook = CalamineWorkbook.from_path(os.fspath(path))
-        return workbook.get_sheet_by_index(0)
-    except Exception as error:  # calamine raises several error types, all meaning "cannot read"
-        raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
-
-
-def first_sheet_name(path) -> str | None:
-    """The name of the first worksheet (the one imported), as the workbook lists it."""
-    try:
-        names = CalamineWorkbook.from_path(os.fspath(path)).sheet_names
-    except Exception:  # calamine raises several error types; inspection already vouched for the file
-        return None
-    return names[0] if names else None
+            frame = _finish(raw, fmt, next_row, error_file)
+            next_row += len(raw)
+            if not frame.empty:
+                yield frame
 
 
 def _xlsx_rows(path, fmt: FileFormat):
@@ -251,11 +256,24 @@ def iter_chunks(
     return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
 
 
+def first_rows(path: str | os.PathLike, fmt: FileFormat, rows: int) -> pd.DataFrame | None:
+    """The first chunk of `rows` data rows of `iter_chunks`, reading only the file's beginning: an XLSX
+    through a copy of its first rows (`sheet_head`), so calamine never loads the whole sheet."""
+    if fmt.kind != "xlsx":
+        return next(iter_chunks(path, fmt, chunk_size=rows), None)
+    with tempfile.TemporaryDirectory(prefix="leadsy-head-") as folder:
+        head = os.path.join(folder, "head.xlsx")
+        write_sheet_head(path, head, after_row=fmt.header_row, rows=rows, scratch=folder)
+        return next(_iter_xlsx(head, fmt, chunk_size=rows, skip_rows=0), None)
+
+
 def estimate_rows(path: str | os.PathLike, fmt: FileFormat, *, exact_below: int) -> int:
     """`count_rows` for a file under `exact_below` bytes; above, a CSV's rows extrapolated from the
     size of its first `exact_below` bytes (the preview answers in bounded time whatever the size)."""
     size = os.path.getsize(path)
-    if fmt.kind == "xlsx" or size <= exact_below:
+    if fmt.kind == "xlsx":
+        return count_shown_rows(path, after_row=fmt.header_row, sample_bytes=None if size <= exact_below else BLOCK)
+    if size <= exact_below:
         return count_rows(path, fmt)
     read = 0
     rows = 0
@@ -272,7 +290,9 @@ def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     if fmt.kind == "xlsx":
         return count_shown_rows(path, after_row=fmt.header_row)
     total = 0
-    with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=[0]) as reader:
+    with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK) as reader:
+        if _read(reader, fmt.header_row, fmt) is None:  # as in _iter_csv
+            return 0
         while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
-            total += len(raw)
-    return max(total - (fmt.skip_records), 0)  # preamble, "sep=" line, header
+            total += len(raw) - int(_empty_records(raw).sum())
+    return total

@@ -10,12 +10,15 @@ refuses a DTD or an entity declaration itself too.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import zipfile
 from collections.abc import Iterator
 from typing import NoReturn
 from xml.etree import ElementTree
 from xml.parsers import expat
+
+from python_calamine import CalamineWorkbook
 
 from .fileformat import UploadRejected
 from .rules import HEADER_SEARCH_ROWS, header_index
@@ -48,6 +51,24 @@ def cell_text(value) -> str:
             return value.date().isoformat()
         return isoformat()
     return str(value)
+
+
+def open_first_sheet(path, *, label: str = "The file"):
+    """The first worksheet loaded by calamine, which reads it whole (the zip gate has bounded its size)."""
+    try:
+        workbook = CalamineWorkbook.from_path(os.fspath(path))
+        return workbook.get_sheet_by_index(0)
+    except Exception as error:  # calamine raises several error types, all meaning "cannot read"
+        raise UploadRejected(f"{label} is a damaged XLSX file and cannot be read ({error}).") from error
+
+
+def first_sheet_name(path) -> str | None:
+    """The name of the first worksheet (the one imported), as the workbook lists it."""
+    try:
+        names = CalamineWorkbook.from_path(os.fspath(path)).sheet_names
+    except Exception:  # calamine raises several error types; inspection already vouched for the file
+        return None
+    return names[0] if names else None
 
 
 def _local(tag: str) -> str:
@@ -245,25 +266,31 @@ def _row_counter(after_row: int):
     return start, end, text, lambda: state["count"]
 
 
-def _refuse_dtd(*_args) -> NoReturn:
+def refuse_dtd(*_args) -> NoReturn:
     raise UploadRejected("The file is not a safe XLSX file: its sheet declares a DTD or an entity.")
 
 
-def count_shown_rows(path, *, after_row: int) -> int:
-    """Rows below `after_row` with at least one visible cell: the rows `read.iter_chunks` yields."""
+def count_shown_rows(path, *, after_row: int, sample_bytes: int | None = None) -> int:
+    """Rows below `after_row` with at least one visible cell: the rows `read.iter_chunks` yields.
+    With `sample_bytes`, an estimate: the rows of the sheet's first `sample_bytes` of XML, scaled to its size."""
     start, end, text, count = _row_counter(after_row)
     parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    parser.ExternalEntityRefHandler = _refuse_dtd
+    parser.StartDoctypeDeclHandler = refuse_dtd
+    parser.EntityDeclHandler = refuse_dtd
+    parser.ExternalEntityRefHandler = refuse_dtd
     try:
         with zipfile.ZipFile(path) as archive, archive.open(first_sheet_member(archive)) as stream:
+            read = 0
             while block := stream.read(BLOCK):
                 parser.Parse(block, False)
+                read += len(block)
+                if sample_bytes is not None and read >= sample_bytes:
+                    total = archive.getinfo(first_sheet_member(archive)).file_size
+                    return round(count() * total / read)
             parser.Parse(b"", True)
     except expat.ExpatError as error:
         raise UploadRejected(f"The file is a damaged XLSX file and cannot be read ({error}).") from error

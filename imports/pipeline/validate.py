@@ -168,7 +168,11 @@ def validate_chunk(
 
     for field_name in LEAD_TEXT_FIELDS:
         raw = _first_non_empty(chunk, plan.sources.get(field_name, ()))
-        values = first_value(raw).str.replace(NEUTRALIZED, "", regex=True)
+        values = first_value(raw)
+        quoted = values.str.startswith("'")  # the pattern has a lookahead: run per cell only where it can match
+        if quoted.any():
+            values = values.copy()
+            values[quoted] = values[quoted].str.replace(NEUTRALIZED, "", regex=True)
         keep(field_name, raw, values != raw)
         if field_name == "country":
             filled = values != ""
@@ -181,7 +185,7 @@ def validate_chunk(
             keep(field_name, raw, unknown)
             values = codes
         elif field_name == "job_title":
-            courtesy = (values != "") & values.map(fold).isin(COURTESY_TITLES)
+            courtesy = (values != "") & values.map({v: fold(v) in COURTESY_TITLES for v in values.unique()})
             keep(field_name, raw, courtesy)
             values = values.where(~courtesy, "")
         if field_name in LEAD_MAX_LENGTHS and field_name != "country":
@@ -217,8 +221,10 @@ def no_records(chunk: pd.DataFrame, row_errors: pd.Series | None) -> pd.Series:
         return pd.Series(False, index=chunk.index)
     filled = pd.DataFrame({i: chunk.iloc[:, i].str.strip() != "" for i in range(chunk.shape[1])}, index=chunk.index)
     count = filled.sum(axis=1)
-    first = chunk.iloc[:, 0].str.strip()
-    footer = (count == 1) & filled[0] & (chunk.shape[1] >= 3) & ~first.str.contains(r"@|\d{6}", regex=True)
+    footer = (count == 1) & filled[0] & (chunk.shape[1] >= 3)
+    if footer.any():  # the pattern runs cell by cell in Python (`\d` on any text): only on the candidates
+        first = chunk.iloc[:, 0][footer].str.strip()
+        footer[footer] = ~first.str.contains(r"@|\d{6}", regex=True).to_numpy(dtype=bool)
     unreadable = row_errors.fillna("").astype(str) != "" if row_errors is not None else False
     return ((count == 0) | footer) & ~unreadable
 

@@ -225,3 +225,77 @@ def test_the_preview_is_in_the_schema(api_client):
     assert set(preview_schema["properties"]) == {"file_format", "total_records", "columns", "rows", "summary"}
     import_file = schema["components"]["schemas"]["ImportFile"]["properties"]
     assert {"duplicate_records", "warning_records", "warnings"} <= set(import_file)
+
+
+@pytest.mark.django_db
+def test_row_numbers_are_the_rows_a_spreadsheet_shows_blank_lines_included(owner, client_for, private_root):
+    """Blank lines above and between the rows, and a quoted cell over two lines: the preview and the
+    error file name each bad row by the row a spreadsheet shows (a blank line is a row; a two-line cell
+    is one), which is the file's line up to the two-line cell and one less after it."""
+    import csv
+
+    lines = [
+        "",  # 1
+        "Email,Phone,Notes",  # 2: the header
+        "ana@example.com,612000001,ok",  # 3
+        "",  # 4
+        "bad@@x,612000002,first bad",  # 5
+        "",  # 6
+        "",  # 7
+        'luis@example.com,612000003,"two',  # 8: one row, two lines
+        'lines"',
+        "also@@bad,612000004,after the two-line cell",  # row 9, the file's line 10
+        "   ",  # row 10
+        ",,",  # row 11
+        "marta@example.com,nope,bad phone",  # row 12
+    ]
+    content = ("\r\n".join(lines) + "\r\n").encode()
+    client = client_for(owner)
+
+    shown = preview(client, owner.company.id, content).json()["preview"]
+    assert shown["file_format"]["header_row"] == 2
+    numbers = {row["row_number"]: row["errors"] for row in shown["rows"]}
+    assert numbers == {3: [], 5: ["invalid email"], 8: [], 9: ["invalid email"], 12: ["invalid phone"]}
+    assert shown["total_records"] == 5
+
+    created = upload(client, owner.company.id, content).json()["import_file"]
+    import_file_process(import_file_id=created["id"])
+    status = client.get(f"/api/v1/import/{created['import_code']}").json()["import_file"]
+    assert (status["total_records"], status["failed_records"]) == (5, 3)
+    text = b"".join(client.get(status["error_file"]).streaming_content).decode("utf-8-sig")
+    failed = {row["row_number"]: (row["Notes"], row["error"]) for row in csv.DictReader(io.StringIO(text))}
+    assert failed == {
+        "5": ("first bad", "invalid email"),
+        "9": ("after the two-line cell", "invalid email"),
+        "12": ("bad phone", "invalid phone"),
+    }
+    assert Lead.objects.filter(company=owner.company).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_preview_of_a_big_workbook_loads_only_its_first_rows(owner, tmp_path, monkeypatch):
+    """calamine loads whatever sheet it is given whole: the preview gives it a copy of the first rows
+    only (the content sample of the column plan, then the 20 shown), whatever the workbook's size. Seen
+    through the one place the pipeline opens a sheet; the timing at the size limit is in
+    `bench/preview_bench.py`."""
+    from bench.leadgen import write_xlsx
+    from imports.pipeline import read
+    from imports.process import CONTENT_SAMPLE_ROWS
+    from imports.services import import_file_preview
+
+    rows = 40_000
+    path = tmp_path / "big.xlsx"
+    write_xlsx(path, rows)
+    loaded = []
+    real = read.open_first_sheet
+
+    def spy(*args, **kwargs):
+        sheet = real(*args, **kwargs)
+        loaded.append(sheet.height)
+        return sheet
+
+    monkeypatch.setattr(read, "open_first_sheet", spy)
+    shown = import_file_preview(company=owner.company, file=str(path), name="big.xlsx", options={})
+    assert shown["summary"]["sampled"] == 20 and [row["row_number"] for row in shown["rows"]] == list(range(2, 22))
+    assert abs(shown["total_records"] - rows) < rows * 0.05  # estimated from the sheet's first megabyte
+    assert loaded and max(loaded) <= 1 + CONTENT_SAMPLE_ROWS, loaded  # header + sample, not 40,001 rows

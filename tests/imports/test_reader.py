@@ -8,7 +8,7 @@ from bench.leadgen import HEADER, generate_rows, write_csv, write_xlsx
 from imports.pipeline.fileformat import FileFormat, UploadRejected
 from imports.pipeline.headers import plan_columns
 from imports.pipeline.inspect import inspect_file
-from imports.pipeline.read import ROW_ERROR, count_rows, iter_chunks
+from imports.pipeline.read import ROW_ERROR, count_rows, first_rows, iter_chunks
 from imports.pipeline.report import neutralize
 from tests.imports.files import write_bytes, write_text, xlsx_from_xml, xlsx_with_numbers
 
@@ -86,10 +86,11 @@ def test_quoted_newlines_and_blank_lines(tmp_path):
     assert data.to_numpy().tolist() == [
         ["a@x.com", "line one\r\nline two", ""],
         ["b@x.com", 'say "hi", ok', ""],
-        ["", "", ""],
     ]
-    assert list(data.index) == [2, 3, 4]
-    assert count_rows(path, inspect_file(path)) == 3
+    # Numbered as a spreadsheet shows the file: the blank line is row 2, the two-line cell one row (3),
+    # the whitespace line row 4; rows with no visible cell (2, 4 and the "," of row 6) are no records.
+    assert list(data.index) == [3, 5]
+    assert count_rows(path, inspect_file(path)) == 2
 
 
 @pytest.mark.parametrize(
@@ -236,6 +237,22 @@ def test_xlsx_as_excel_writes_it(tmp_path):
     assert list(data.index) == [3, 4, 7]
     assert count_rows(path, fmt) == 3
     assert list(pd.concat(iter_chunks(path, fmt, skip_rows=2)).index) == [7]
+    # The first rows read from a copy of the sheet's beginning are the same cells (dates, errors, shared
+    # and rich strings, the padding left of the header).
+    for rows in (1, 2, 3, 10):
+        head = first_rows(path, fmt, rows)
+        assert head.equals(data.iloc[:rows]) and list(head.index) == list(data.index[:rows]), rows
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_first_rows_are_the_first_chunk(tmp_path, suffix):
+    path = tmp_path / f"leads.{suffix}"
+    (write_csv if suffix == "csv" else write_xlsx)(path, 500)
+    fmt = inspect_file(path)
+    for rows in (1, 20, 100, 1000):
+        head = first_rows(path, fmt, rows)
+        expected = next(iter_chunks(path, fmt, chunk_size=rows))
+        assert head.equals(expected) and list(head.index) == list(expected.index)
 
 
 def test_xlsx_error_file_round_trip(tmp_path):
