@@ -27,7 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from campaigns.models import LEAD_CONTACT_FIELDS
-from campaigns.search import lead_search_index_soon
+from campaigns.tasks import lead_search_index_soon
 from leadsy import logs, metrics
 
 from .models import ImportFile, merge_warning_counts
@@ -119,8 +119,9 @@ def _process(import_file: ImportFile, *, owner: str, path: str, progress) -> Non
 
     # Chunks of at most 5% of the file, so progress moves at least every 5% (small files too).
     size = max(1, min(chunk_size(), -(-import_file.total_records // PROGRESS_STEPS)))
-    chunks = iter_chunks(path, fmt, chunk_size=size, skip_rows=import_file.checkpoint_rows)
-    limited = _past_limit_fails(chunks, allowed=allowed, start=import_file.checkpoint_rows)
+    start, counted = import_file.checkpoint_rows, import_file.total_records
+    chunks = iter_chunks(path, fmt, chunk_size=size, skip_rows=start, counted_rows=counted)
+    limited = _past_limit_fails(chunks, allowed=allowed, start=start)
     prepared = (_prepare(chunk, plan=plan, region=region, on_duplicate=on_duplicate) for chunk in limited)
     for chunk, normalized in read_ahead(prepared):
         _commit_chunk(import_file, owner=owner, chunk=chunk, normalized=normalized, on_duplicate=on_duplicate)

@@ -25,7 +25,6 @@ A file that turns out unreadable past the inspected sample (an unclosed quote at
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from pandas.errors import ParserError
 from .fileformat import FileFormat, UploadRejected, is_error_file, reserved_columns
 from .sheet_head import write_sheet_head
 from .sheet_xml import cell_text, count_shown_rows, open_first_sheet
+from .synthetic_header import SyntheticHeader
 
 ROW_ERROR = "__row_error__"
 # Spare columns behind the header; a longer row shows up as a non-empty spare cell.
@@ -45,37 +45,8 @@ SPARE_COLUMNS = 3
 # Our error file neutralized these; a fixed error file uploaded back gets them as they were.
 NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
 COUNT_CHUNK = 200_000
+GROWN_CHUNK = 50_000
 BLOCK = 1024 * 1024
-
-
-class _SyntheticHeader(io.TextIOBase):
-    """The file's text behind a synthetic first line a few cells wider than the header.
-
-    pandas' C parser sizes a table by its header and refuses (or, with usecols, silently truncates)
-    longer rows. With spare columns, a longer row shows up as a non-empty spare cell, and the file's
-    own header arrives as the first data record (dropped by the reader).
-    """
-
-    def __init__(self, handle, first_line: str):
-        self._handle = handle
-        self._pending = first_line
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int | None = -1) -> str:
-        if not self._pending:
-            return self._handle.read(size)
-        head, self._pending = self._pending, ""
-        if size is None or size < 0:
-            return head + self._handle.read()
-        return head + self._handle.read(max(size - len(head), 0))
-
-    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]  # stub: TextIOBase inherits bytes
-        if self._pending:
-            head, self._pending = self._pending, ""
-            return head
-        return self._handle.readline(size)
 
 
 def _open_text(path, fmt: FileFormat):
@@ -91,7 +62,7 @@ def _csv_reader(path, fmt: FileFormat, *, chunk_size: int, usecols: list[int] | 
     first_line = fmt.delimiter.join(f"c{index}" for index in range(width)) + "\n"
     with _open_text(path, fmt) as handle:
         reader = pd.read_csv(
-            _SyntheticHeader(handle, first_line),
+            SyntheticHeader(handle, first_line),
             sep=fmt.delimiter,
             header=0,
             usecols=usecols if usecols is not None else list(range(width)),
@@ -170,8 +141,9 @@ def _undo_error_file(frame: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
     return frame
 
 
-def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int, size_after) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
+    yielded = skip_rows
     with _csv_reader(path, fmt, chunk_size=chunk_size) as reader:
         if _read(reader, fmt.header_row, fmt) is None:  # preamble, blank lines, "sep=" line, header
             return
@@ -183,10 +155,11 @@ def _iter_csv(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iter
                 return
             remaining -= len(skipped) - int(_empty_records(skipped).sum())
             next_row += len(skipped)
-        while (raw := _read(reader, chunk_size, fmt)) is not None and not raw.empty:
+        while (raw := _read(reader, size_after(yielded), fmt)) is not None and not raw.empty:
             frame = _finish(raw, fmt, next_row, error_file)
             next_row += len(raw)
             if not frame.empty:
+                yielded += len(frame)
                 yield frame
 
 
@@ -218,13 +191,15 @@ def _xlsx_rows(path, fmt: FileFormat):
         yield number, cells, error
 
 
-def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Iterator[pd.DataFrame]:
+def _iter_xlsx(path, fmt: FileFormat, *, skip_rows: int, size_after) -> Iterator[pd.DataFrame]:
     error_file = is_error_file(fmt.header)
     columns = fmt.columns
     numbers: list[int] = []
     batch: list[list[str]] = []
     errors: list[str] = []
     skipped = 0
+    yielded = skip_rows
+    size = size_after(yielded)
 
     def frame() -> pd.DataFrame:
         data = pd.DataFrame(batch, columns=columns, index=pd.Index(numbers), dtype=str)
@@ -238,22 +213,29 @@ def _iter_xlsx(path, fmt: FileFormat, *, chunk_size: int, skip_rows: int) -> Ite
         numbers.append(number)
         batch.append(cells)
         errors.append(error)
-        if len(batch) >= chunk_size:
+        if len(batch) >= size:
             yield frame()
+            yielded += len(batch)
+            size = size_after(yielded)
             numbers, batch, errors = [], [], []
     if batch:
         yield frame()
 
 
-def iter_chunks(
-    path: str | os.PathLike, fmt: FileFormat, *, chunk_size: int = 50_000, skip_rows: int = 0
-) -> Iterator[pd.DataFrame]:
-    """Yield the data rows (header excluded) as DataFrames of str; see the module docstring for the shape."""
+def iter_chunks(path, fmt: FileFormat, *, chunk_size=50_000, skip_rows=0, counted_rows=None) -> Iterator[pd.DataFrame]:
+    """Yield the data rows (header excluded) as DataFrames of str; see the module docstring for the shape.
+    Past `counted_rows` (the upload's count was fooled), chunks double up to GROWN_CHUNK rows: a small
+    count never turns a long file into one commit per row."""
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
+
+    def size_after(yielded: int) -> int:
+        past = counted_rows is not None and yielded >= counted_rows
+        return max(chunk_size, min(GROWN_CHUNK, 2 * (yielded - counted_rows))) if past else chunk_size
+
     if fmt.kind == "xlsx":
-        return _iter_xlsx(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
-    return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows)
+        return _iter_xlsx(path, fmt, skip_rows=skip_rows, size_after=size_after)
+    return _iter_csv(path, fmt, chunk_size=chunk_size, skip_rows=skip_rows, size_after=size_after)
 
 
 def first_rows(path: str | os.PathLike, fmt: FileFormat, rows: int) -> pd.DataFrame | None:
@@ -264,7 +246,7 @@ def first_rows(path: str | os.PathLike, fmt: FileFormat, rows: int) -> pd.DataFr
     with tempfile.TemporaryDirectory(prefix="leadsy-head-") as folder:
         head = os.path.join(folder, "head.xlsx")
         write_sheet_head(path, head, after_row=fmt.header_row, rows=rows, scratch=folder)
-        return next(_iter_xlsx(head, fmt, chunk_size=rows, skip_rows=0), None)
+        return next(_iter_xlsx(head, fmt, skip_rows=0, size_after=lambda _: rows), None)
 
 
 def estimate_rows(path: str | os.PathLike, fmt: FileFormat, *, exact_below: int) -> int:
