@@ -125,13 +125,6 @@ def lead_search_pending_add(*, company_id: int, lead_ids: Sequence[int]) -> None
         LeadSearchPending.objects.create(company_id=company_id, first_lead_id=min(lead_ids), last_lead_id=max(lead_ids))
 
 
-def lead_search_index_soon() -> None:
-    """Queue the indexing task after the current transaction commits (the import's final commit)."""
-    from .tasks import index_lead_search
-
-    transaction.on_commit(index_lead_search.delay)
-
-
 def _upsert_sql(where: str) -> str:
     table, search = Lead._meta.db_table, LeadSearch._meta.db_table
     return f"""

@@ -1,6 +1,7 @@
 """Celery tasks: named explicitly, so beat and the broker never depend on module paths."""
 
 from celery import shared_task
+from django.db import transaction
 
 from .search import lead_search_index_pending
 
@@ -11,3 +12,8 @@ from .search import lead_search_index_pending
 def index_lead_search() -> int:
     """Index the leads imports wrote since the last run; returns how many."""
     return lead_search_index_pending()
+
+
+def lead_search_index_soon() -> None:
+    """Queue the indexing task after the current transaction commits (the import's final commit)."""
+    transaction.on_commit(index_lead_search.delay)

@@ -27,7 +27,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F
 
 from campaigns.models import LEAD_CONTACT_FIELDS
-from campaigns.search import lead_search_index_soon
+from campaigns.tasks import lead_search_index_soon
 from leadsy import logs, metrics
 
 from .models import ImportFile, merge_warning_counts
