@@ -68,9 +68,11 @@ format: install-dev
 
 ## bench: import speed and memory on PostgreSQL, each against a baseline measured in the same run (raw COPY,
 ## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench, dropped and created again
-## each run); BENCH_ARGS="--quick".
+## each run); BENCH_ARGS="--quick". BENCH_LIST=1 adds the lead list at 100k and 1M leads (bench/list_bench.py,
+## the old search and count against the new in the same run); BENCH_LIST_ARGS="--sizes 100000".
 bench: install-dev
 	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
+	@if [ -n "$(BENCH_LIST)" ]; then $(BIN)/python bench/list_bench.py $(BENCH_LIST_ARGS); fi
 
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
