@@ -68,9 +68,11 @@ format: install-dev
 
 ## bench: import speed and memory on PostgreSQL, each against a baseline measured in the same run (raw COPY,
 ## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench, dropped and created again
-## each run); BENCH_ARGS="--quick".
+## each run); BENCH_ARGS="--quick". Then the lead export against COPY (bench/export_bench.py); BENCH_ONLY=export
+## (or import) runs only that one.
 bench: install-dev
-	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
+	$(if $(filter export,$(BENCH_ONLY)),,$(BIN)/python bench/import_bench.py $(BENCH_ARGS))
+	$(if $(filter import,$(BENCH_ONLY)),,$(BIN)/python bench/export_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick))
 
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*
