@@ -68,11 +68,13 @@ format: install-dev
 
 ## bench: import speed and memory on PostgreSQL, each against a baseline measured in the same run (raw COPY,
 ## a plain calamine read); see bench/import_bench.py. DATABASE_URL (default leadsy_bench, dropped and created again
-## each run); BENCH_ARGS="--quick". BENCH_LIST=1 adds the lead list at 100k and 1M leads (bench/list_bench.py,
-## the old search and count against the new in the same run); BENCH_LIST_ARGS="--sizes 100000".
+## each run); BENCH_ARGS="--quick". Then the lead export against COPY (bench/export_bench.py) and the lead list's
+## page at 100k and 1M leads, the old search and count against the new (bench/list_bench.py, BENCH_LIST_ARGS=
+## "--sizes 100000"). BENCH_ONLY=import, export or list runs only that one.
 bench: install-dev
-	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
-	@if [ -n "$(BENCH_LIST)" ]; then $(BIN)/python bench/list_bench.py $(BENCH_LIST_ARGS); fi
+	$(if $(filter-out import,$(or $(BENCH_ONLY),import)),,$(BIN)/python bench/import_bench.py $(BENCH_ARGS))
+	$(if $(filter-out export,$(or $(BENCH_ONLY),export)),,$(BIN)/python bench/export_bench.py $(if $(findstring --quick,$(BENCH_ARGS)),--quick))
+	$(if $(filter-out list,$(or $(BENCH_ONLY),list)),,$(BIN)/python bench/list_bench.py $(BENCH_LIST_ARGS))
 
 clean:
 	rm -rf var/test_db.sqlite3* var/test-broker-*

@@ -1,4 +1,4 @@
-"""`make bench BENCH_LIST=1`: the lead list at 100k and 1M leads of one company, on PostgreSQL.
+"""`make bench BENCH_ONLY=list`: the lead list at 100k and 1M leads of one company, on PostgreSQL.
 
 p50 of one page (25 leads: query, count and serialization, as the view does it) with and without `q`, the
 old way (a per-word `icontains` over five columns and an exact COUNT(*)), measured in the same run as the

@@ -15,6 +15,7 @@ spreadsheet evaluates, so they keep their text unchanged.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
 
 from imports.pipeline.headers import TEMPLATE_HEADER
 from imports.pipeline.report import neutralize
@@ -41,7 +41,6 @@ XLSX_MAX_CELL = 32_767  # characters a spreadsheet cell holds
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
-_created_at = DateTimeField()
 
 
 @dataclass
@@ -86,11 +85,16 @@ def _text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _iso(value) -> str:
+    """As the API writes a timestamp (DRF's ISO 8601 in UTC, `Z`), without DRF's per-value timezone work."""
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if value else ""
+
+
 def _rows(leads: QuerySet[Lead], keys: list[str]) -> Iterator[list[str]]:
     for values in leads.values_list(*ROW_FIELDS).iterator(chunk_size=BATCH):
         *fixed, created_at, extra = values
         cells = ["" if value is None else str(value) for value in fixed]
-        cells.append(_created_at.to_representation(created_at))
+        cells.append(_iso(created_at))
         extra = extra if isinstance(extra, dict) else {}
         cells.extend(_text(extra.get(key)) for key in keys)
         yield cells

@@ -277,10 +277,11 @@ ROUTES += [
     Row(
         "lead-detail",
         "PUT",
-        "leads.manage",
+        "leads.work",
         200,
         lambda c, w: c.put(f"/api/v1/leads/{w.obj.id}", {"first_name": "Renamed"}, format="json"),
         _lead,
+        overrides={"agent": 403},  # every field but stage and notes needs leads.manage
     ),
     Row("lead-detail", "DELETE", "leads.manage", 200, lambda c, w: c.delete(f"/api/v1/leads/{w.obj.id}"), _lead),
     Row(
@@ -294,12 +295,13 @@ ROUTES += [
     Row(
         "company-leads-bulk",
         "POST",
-        "leads.manage",
+        "leads.work",
         200,
         lambda c, w: _bulk("assign_campaign", campaign_id=w.obj.new_campaign.id)(c, w),
         _lead_and_campaign,
+        overrides={"agent": 403},  # only move_stage is leads.work
     ),
-    Row("company-leads-bulk", "POST", "leads.manage", 200, _bulk("delete"), _lead),
+    Row("company-leads-bulk", "POST", "leads.work", 200, _bulk("delete"), _lead, overrides={"agent": 403}),
     Row(
         "company-leads-export",
         "GET",
