@@ -46,7 +46,6 @@ SPARE_COLUMNS = 3
 NEUTRALIZED = r"^'(?=[=+\-@\t\r\n\x00])"
 COUNT_CHUNK = 200_000
 GROWN_CHUNK = 50_000
-BLOCK = 1024 * 1024
 
 
 def _open_text(path, fmt: FileFormat):
@@ -239,8 +238,7 @@ def iter_chunks(path, fmt: FileFormat, *, chunk_size=50_000, skip_rows=0, counte
 
 
 def first_rows(path: str | os.PathLike, fmt: FileFormat, rows: int) -> pd.DataFrame | None:
-    """The first chunk of `rows` data rows of `iter_chunks`, reading only the file's beginning: an XLSX
-    through a copy of its first rows (`sheet_head`), so calamine never loads the whole sheet."""
+    """The first `rows` data rows of `iter_chunks`; an XLSX read from a copy of its first rows (`sheet_head`)."""
     if fmt.kind != "xlsx":
         return next(iter_chunks(path, fmt, chunk_size=rows), None)
     with tempfile.TemporaryDirectory(prefix="leadsy-head-") as folder:
@@ -250,11 +248,10 @@ def first_rows(path: str | os.PathLike, fmt: FileFormat, rows: int) -> pd.DataFr
 
 
 def estimate_rows(path: str | os.PathLike, fmt: FileFormat, *, exact_below: int) -> int:
-    """`count_rows` for a file under `exact_below` bytes; above, a CSV's rows extrapolated from the
-    size of its first `exact_below` bytes (the preview answers in bounded time whatever the size)."""
+    """`count_rows` under `exact_below` bytes; above, extrapolated from the file's first bytes (the preview)."""
     size = os.path.getsize(path)
     if fmt.kind == "xlsx":
-        return count_shown_rows(path, after_row=fmt.header_row, sample_bytes=None if size <= exact_below else BLOCK)
+        return count_shown_rows(path, after_row=fmt.header_row, sample_bytes=None if size <= exact_below else 1 << 20)
     if size <= exact_below:
         return count_rows(path, fmt)
     read = 0
@@ -271,10 +268,15 @@ def count_rows(path: str | os.PathLike, fmt: FileFormat) -> int:
     """The number of data rows `iter_chunks` yields (header excluded), without building them."""
     if fmt.kind == "xlsx":
         return count_shown_rows(path, after_row=fmt.header_row)
-    total = 0
-    with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK) as reader:
-        if _read(reader, fmt.header_row, fmt) is None:  # as in _iter_csv
-            return 0
-        while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
-            total += len(raw) - int(_empty_records(raw).sum())
+    for columns in ([0], None):  # the first column decides, unless a row has it blank: then all of them
+        total = 0
+        with _csv_reader(path, fmt, chunk_size=COUNT_CHUNK, usecols=columns) as reader:
+            if _read(reader, fmt.header_row, fmt) is None:  # as in _iter_csv
+                return 0
+            while (raw := _read(reader, COUNT_CHUNK, fmt)) is not None and not raw.empty:
+                if (empty := int(_empty_records(raw).sum())) and columns:
+                    break
+                total += len(raw) - empty
+            else:
+                return total
     return total
