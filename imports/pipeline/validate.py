@@ -185,7 +185,8 @@ def validate_chunk(
             keep(field_name, raw, unknown)
             values = codes
         elif field_name == "job_title":
-            courtesy = (values != "") & values.map({v: fold(v) in COURTESY_TITLES for v in values.unique()})
+            is_title = values.map({v: fold(v) in COURTESY_TITLES for v in values.unique()}).astype(bool)
+            courtesy = (values != "") & is_title
             keep(field_name, raw, courtesy)
             values = values.where(~courtesy, "")
         if field_name in LEAD_MAX_LENGTHS and field_name != "country":
