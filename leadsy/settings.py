@@ -319,14 +319,15 @@ CELERY_BEAT_SCHEDULE = {
 # delaying a password link (`celery worker -Q emails`); a worker started without -Q consumes both.
 CELERY_IMPORTS = ["leadsy.mail"]
 CELERY_TASK_DEFAULT_QUEUE = "celery"  # named: the metrics read its depth
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails"), Queue("webhooks")]
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("emails"), Queue("webhooks"), Queue("search")]
 # Webhook deliveries (up to 10 s each against a slow receiver) have their queue too, so they never wait
-# behind an import nor hold one up.
+# behind an import nor hold one up; so does the lead-search indexing that follows each import.
 CELERY_TASK_ROUTES = {
     "leadsy.send_email": {"queue": "emails"},
     "imports.import_finished": {"queue": "webhooks"},
     "imports.webhook_deliver": {"queue": "webhooks"},
     "imports.webhook_retry_due": {"queue": "webhooks"},
+    "campaigns.index_lead_search": {"queue": "search"},
 }
 
 # --- Metrics (leadsy/metrics.py) ------------------------------------------------------------------

@@ -87,9 +87,10 @@ def company_member(db):
 
 
 # Test workers leave the `emails` queue to `sent_mail`, which runs those tasks in this process so that
-# their emails land in Django's test outbox, and the `webhooks` queue to the webhook tests, which run
-# those tasks here too (tests/imports/test_webhooks.py).
-NO_EMAILS = ("--exclude-queues", "emails,webhooks")
+# their emails land in Django's test outbox, the `webhooks` queue to the webhook tests, which run
+# those tasks here too (tests/imports/test_webhooks.py), and the `search` queue to the search tests (an
+# indexing task left running after an import test deadlocks with the next test's flush).
+NO_EMAILS = ("--exclude-queues", "emails,webhooks,search")
 
 
 def _drain_email_tasks(queue_name: str = "emails") -> int:
