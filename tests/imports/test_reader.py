@@ -37,6 +37,19 @@ def test_generated_file_in_chunks(tmp_path, suffix):
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_chunks_grow_past_a_count_that_was_too_small(tmp_path, suffix):
+    """R37: a file longer than its upload counted is not read (and committed) one row at a time."""
+    path = tmp_path / f"leads.{suffix}"
+    (write_csv if suffix == "csv" else write_xlsx)(path, 1_005)
+    fmt = inspect_file(path)
+    chunks = list(iter_chunks(path, fmt, chunk_size=1, counted_rows=10))
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes[:10] == [1] * 10 and len(sizes) < 25  # one row a chunk while counted, then doubling
+    assert sum(sizes) == 1_005
+    assert list(pd.concat(chunks).index) == list(range(2, 1_007))
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 @pytest.mark.parametrize("skip", [0, 1, 9, 10, 11, 22, 23, 40])
 def test_skip_rows_resumes_exactly_after_the_checkpoint(tmp_path, suffix, skip):
     path = tmp_path / f"leads.{suffix}"
