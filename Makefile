@@ -6,25 +6,34 @@ ADDR ?= 127.0.0.1:8000
 
 .PHONY: run test lint format install install-dev migrate web worker bench clean lock typecheck
 
+# uv installs the locks (a cold install of the dev lock: seconds, where pip takes about a minute); it is
+# installed first, by pip, from its own hashed lock. uv reads no pip.conf: it goes to PyPI, or to UV_INDEX_URL.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+
+$(BIN)/uv: requirements-uv.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-uv.lock
+	touch $@
 
 # Installed from the locks (every package pinned, with its hashes); reinstalled only when a lock changes.
 # requirements*.txt are the inputs: edit them, then `make lock`.
-$(VENV)/.runtime-installed: requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+# When uv cannot reach its index (a proxy or a mirror only pip is configured for), pip installs the same lock.
+install_lock = VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/uv pip install --quiet --require-hashes -r $(1) \
+	|| { echo "WARNING: uv could not install $(1); installing it with pip (slower)"; \
+	     $(BIN)/pip install --quiet --require-hashes -r $(1); }
+$(VENV)/.runtime-installed: requirements.lock | $(BIN)/uv
+	$(call install_lock,requirements.lock)
 	touch $@
 
-$(VENV)/.dev-installed: requirements.lock requirements-dev.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+$(VENV)/.dev-installed: requirements.lock requirements-dev.lock | $(BIN)/uv
+	$(call install_lock,requirements-dev.lock)
 	touch $@ $(VENV)/.runtime-installed
 
-## lock: resolve requirements.txt and requirements-dev.txt again into the hashed locks (uv, the version pinned
-## in requirements-dev.txt). The dev lock is constrained by the runtime lock, so both agree on shared packages.
+## lock: resolve requirements*.txt again into the hashed locks (uv, the version pinned in requirements-uv.txt).
+## The dev lock is constrained by the runtime lock, so both agree on shared packages.
 LOCK_FLAGS := --generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet
-lock: | $(BIN)/python
-	$(BIN)/pip install --quiet "$$(grep -E '^uv==' requirements-dev.txt)"
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile requirements-uv.txt $(LOCK_FLAGS) -o requirements-uv.lock
 	$(BIN)/uv pip compile requirements.txt $(LOCK_FLAGS) -o requirements.lock
 	$(BIN)/uv pip compile requirements-dev.txt -c requirements.lock $(LOCK_FLAGS) -o requirements-dev.lock
 
@@ -113,4 +122,4 @@ loadtest: install-dev
 ## audit: known vulnerabilities in every package of the locks (pip-audit, PyPI's advisory data). When PyPI cannot
 ## be reached it prints a WARNING and skips; a finding, or a package it could not look up, fails.
 audit: install-dev
-	$(BIN)/python scripts/audit.py requirements.lock requirements-dev.lock
+	$(BIN)/python scripts/audit.py requirements.lock requirements-dev.lock requirements-uv.lock

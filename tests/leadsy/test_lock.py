@@ -25,7 +25,11 @@ def test_the_dev_lock_agrees_with_the_runtime_lock():
     assert {name: dev_lock.get(name) for name in runtime_lock} == runtime_lock
 
 
+def test_the_installer_lock_pins_the_installer_of_its_requirements():
+    assert pins("requirements-uv.lock") == pins("requirements-uv.txt") != {}
+
+
 def test_every_locked_package_has_hashes():
-    for name in ("requirements.lock", "requirements-dev.lock"):
+    for name in ("requirements.lock", "requirements-dev.lock", "requirements-uv.lock"):
         entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / name).read_text().split("\n", 2)[2])
         assert all("--hash=sha256:" in entry for entry in entries if "==" in entry), name
