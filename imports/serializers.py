@@ -136,7 +136,11 @@ class ImportPreviewSerializer(serializers.Serializer):
     """Endpoint 58's `preview` (for the schema; the service builds the dict)."""
 
     file_format = _PreviewFormatSerializer()
-    total_records = serializers.IntegerField()
+    total_records = serializers.IntegerField(
+        help_text="The file's records. Estimated from its first MiB for a CSV over 8 MiB or an XLSX over 512 KiB: "
+        "the preview then refuses only a file clearly over the row limit (by more than a quarter); the upload (33) "
+        "counts every row and refuses any file over it."
+    )
     columns = _PreviewColumnSerializer(many=True)
     rows = _PreviewRowSerializer(many=True, help_text="The first 20 data rows, normalized.")
     summary = _PreviewSummarySerializer()

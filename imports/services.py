@@ -178,7 +178,7 @@ def import_file_preview(*, company, file, name: str, options: dict) -> dict:
         fmt = inspect_file(path, name=name, whole=whole)
         plan = process.plan_for_file(path, fmt, mapping=options.get("mapping") or None)
         rows = estimate_rows(path, fmt, exact_below=exact)
-        check_row_limits(company=company, rows=rows)
+        check_row_limits(company=company, rows=rows, estimated=not whole)
         if whole:  # blank rows and a report's footer are no records (as the import will count them)
             rows = process.count_records(path, fmt)
 

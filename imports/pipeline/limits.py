@@ -18,11 +18,12 @@ class RowLimit:
     rows: int  # the most data rows an import of this company may have
     by_plan: bool  # whether the company's plan (not the service-wide cap) sets it
 
-    def refusal(self, rows: int) -> str:
+    def refusal(self, rows: int, *, estimated: bool = False) -> str:
         """Why a file of `rows` data rows is refused (upload) or why the import fails (worker)."""
+        count = f"about {rows:,}" if estimated else f"{rows:,}"
         if self.by_plan:
-            return f"The file has {rows:,} data rows; the company's plan allows {self.rows:,} leads per import."
-        return f"The file has {rows:,} data rows; at most {self.rows:,} are accepted."
+            return f"The file has {count} data rows; the company's plan allows {self.rows:,} leads per import."
+        return f"The file has {count} data rows; at most {self.rows:,} are accepted."
 
     @property
     def row_reason(self) -> str:
@@ -41,11 +42,17 @@ def row_limit(*, company) -> RowLimit:
     return RowLimit(rows=max_rows, by_plan=False)
 
 
-def check_row_limits(*, company, rows: int) -> RowLimit:
-    """Refuse a file with no data rows or more than the limit; returns the limit for the worker."""
+# An estimate (the preview of a big file counts its first MiB only) can be this much over the exact count.
+ESTIMATE_TOLERANCE = 1.25
+
+
+def check_row_limits(*, company, rows: int, estimated: bool = False) -> RowLimit:
+    """Refuse a file with no data rows or more than the limit; returns the limit for the worker.
+    `estimated`: `rows` was extrapolated, so only a file clearly over the limit is refused (the upload
+    counts it exactly and refuses it if it is over at all)."""
     if rows == 0:
         raise UploadRejected("The file has a header but no data rows.")
     allowed = row_limit(company=company)
-    if rows > allowed.rows:
-        raise UploadRejected(allowed.refusal(rows))
+    if rows > allowed.rows * (ESTIMATE_TOLERANCE if estimated else 1):
+        raise UploadRejected(allowed.refusal(rows, estimated=estimated))
     return allowed

@@ -299,3 +299,26 @@ def test_the_preview_of_a_big_workbook_loads_only_its_first_rows(owner, tmp_path
     assert shown["summary"]["sampled"] == 20 and [row["row_number"] for row in shown["rows"]] == list(range(2, 22))
     assert abs(shown["total_records"] - rows) < rows * 0.05  # estimated from the sheet's first megabyte
     assert loaded and max(loaded) <= 1 + CONTENT_SAMPLE_ROWS, loaded  # header + sample, not 40,001 rows
+
+
+@pytest.mark.django_db
+def test_an_estimated_row_count_refuses_only_a_file_clearly_over_the_limit(owner, tmp_path):
+    """The preview of a big workbook extrapolates its rows from the sheet's first MiB (a few percent off
+    either way): a workbook at the limit must not be refused for an estimate a little over it."""
+    from bench.leadgen import write_xlsx
+    from billing.services import membership_attach
+    from imports.pipeline.fileformat import UploadRejected
+    from imports.pipeline.limits import check_row_limits
+    from imports.services import import_file_preview
+    from tests.factories import membership
+
+    membership_attach(company=owner.company, membership=membership("Pro"))  # 100,000 leads per import
+    path = tmp_path / "at-the-limit.xlsx"
+    write_xlsx(path, 100_000)
+    assert import_file_preview(company=owner.company, file=str(path), name=path.name, options={})["rows"]
+
+    check_row_limits(company=owner.company, rows=124_000, estimated=True)
+    with pytest.raises(UploadRejected, match=r"about 126,000 data rows; the company's plan allows 100,000"):
+        check_row_limits(company=owner.company, rows=126_000, estimated=True)
+    with pytest.raises(UploadRejected, match=r"has 100,001 data rows"):
+        check_row_limits(company=owner.company, rows=100_001)
