@@ -120,10 +120,12 @@ CHILDREN = {"import": child_import, "copy": child_copy, "read_xlsx": child_read_
 # ---- parent --------------------------------------------------------------------------------------
 
 
-def measure(kind: str, path: Path) -> dict:
+def measure(kind: str, path: Path, *, checkout: Path = ROOT, env: dict | None = None) -> dict:
+    """One child's figures; `checkout`: the project folder whose code runs (another commit's, `--against`)."""
     process = subprocess.Popen(
-        [sys.executable, __file__, "--child", kind, str(path)], cwd=ROOT, stdout=subprocess.PIPE, env=os.environ
-    )
+        [sys.executable, str(checkout / "bench" / "import_bench.py"), "--child", kind, str(path)],
+        cwd=checkout, stdout=subprocess.PIPE, env=env or os.environ,
+    )  # fmt: skip
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -133,6 +135,32 @@ def measure(kind: str, path: Path) -> dict:
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # Linux reports KiB
     result["rows_per_s"] = result["rows"] / result["seconds"]
     return result
+
+
+class Against:
+    """`--against REF`: the same imports run by the code of another commit (a git worktree in var/bench/,
+    its own database migrated by its own code, the same venv), measured right after ours: the ratio says
+    whether a change slowed the bulk path, on this machine and in this run."""
+
+    def __init__(self, ref: str):
+        sha = subprocess.run(["git", "rev-parse", "--short", ref], cwd=ROOT, check=True, capture_output=True, text=True)
+        self.ref = sha.stdout.strip()
+        self.checkout = BENCH_DIR / f"against-{self.ref}"
+        if not self.checkout.exists():
+            subprocess.run(["git", "worktree", "add", "--detach", str(self.checkout), self.ref], cwd=ROOT, check=True)
+        from scripts.stack import recreate_database
+
+        url = f"{os.environ['DATABASE_URL'].rstrip('/')}_against"
+        recreate_database(url, fresh=True)
+        self.env = {**os.environ, "DATABASE_URL": url, "LEADSY_VAR_DIR": str(self.checkout / "var" / "bench" / "run")}
+        subprocess.run([sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=self.checkout, env=self.env,
+                       check=True)  # fmt: skip
+
+    def compare(self, path: Path, ours: dict) -> None:
+        theirs = measure("import", path, checkout=self.checkout, env=self.env)
+        line(f"import at {self.ref}", theirs)
+        ratio = ours["rows_per_s"] / theirs["rows_per_s"]
+        print(f"  ratio import / import at {self.ref}: {ratio:.2f} (target ≥ 0.90) {verdict(ratio >= 0.9)}")
 
 
 def lead_file(name: str, rows: int) -> Path:
@@ -170,6 +198,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="CSV rows (default 1,000,000).")
     parser.add_argument("--xlsx-rows", type=int, default=100_000, help="XLSX rows (default 100,000).")
     parser.add_argument("--quick", action="store_true", help="Skip the XLSX-at-the-size-limit memory run.")
+    parser.add_argument("--against", metavar="REF", help="Also run the imports with the code of this commit.")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -194,6 +223,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     print(f"Database: {settings.DATABASES['default']['NAME']} on {settings.DATABASES['default']['HOST']}")
+    against = Against(args.against) if args.against else None
     csv_path = lead_file(f"leads-{args.rows}.csv", args.rows)
     copy = measure("copy", csv_path)
     imported = measure("import", csv_path)
@@ -204,6 +234,8 @@ def main() -> None:
     print(f"  counts: {check_counts(csv_path, imported)}")
     print(f"  ratio import / COPY: {ratio:.2f} (target ≥ 0.40) {verdict(ratio >= 0.4)}")
     print(f"  peak RSS: {imported['peak_rss_mb']:.0f} MB (target ≤ 500) {verdict(imported['peak_rss_mb'] <= 500)}")
+    if against:
+        against.compare(csv_path, imported)
 
     xlsx_path = lead_file(f"leads-{args.xlsx_rows}.xlsx", args.xlsx_rows)
     read = measure("read_xlsx", xlsx_path)
@@ -214,6 +246,8 @@ def main() -> None:
     ratio_xlsx = imported_xlsx["rows_per_s"] / read["rows_per_s"]
     print(f"  counts: {check_counts(xlsx_path, imported_xlsx)}")
     print(f"  ratio import / read: {ratio_xlsx:.2f} (target ≥ 0.50) {verdict(ratio_xlsx >= 0.5)}")
+    if against:
+        against.compare(xlsx_path, imported_xlsx)
 
     if not args.quick:
         big_rows = settings.IMPORT_MAX_ROWS
