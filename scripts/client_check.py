@@ -150,7 +150,7 @@ def main() -> None:
         var_dir = folder / "var"
         env = production_env(
             database_url=f"sqlite:///{var_dir / 'db.sqlite3'}",
-            broker_url="filesystem://",
+            broker_url="filesystem://localhost/",
             cache_url="locmemcache://",
             var_dir=var_dir,
             CELERY_BROKER_DIR=str(var_dir / "broker"),
