@@ -318,3 +318,30 @@ class ImportsBrowserTest(StaticLiveServerTestCase):
         emails = leads.column("Email")
         assert len(emails) == self.expected.imported
         assert self.other_lead.email not in emails
+
+    def test_the_import_list_fits_a_1366_px_screen(self):
+        """A laptop's screen: the list of imports, with names as long as real ones, scrolls down only."""
+        from imports.models import ImportFile
+
+        ImportFile.objects.filter(pk=self.import_file.pk).update(
+            original_name="hubspot-crm-exports-all-contacts-2026-11-28-with-every-property-and-list-membership.csv"
+        )
+        company = self.import_file.company
+        company.name = "Distribuciones Comerciales e Industriales del Mediterráneo Occidental, S.L."
+        company.save(update_fields=["name"])
+        user = self.import_file.imported_by
+        user.email = "maria.jose.fernandez-de-la-cruz.comercial@distribuciones-mediterraneo.example.com"
+        user.save(update_fields=["email"])
+        self.driver.set_window_size(1366, 768)
+        try:
+            self.admin.log_in("staff@example.com", self.password)
+            self.admin.open_changelist("imports", "importfile")
+            # The admin scrolls a wide table inside its own box (`.results`), not the page: measure both.
+            widths = self.driver.execute_script(
+                "const page = document.documentElement, table = document.querySelector('#changelist .results');"
+                "return [page.scrollWidth, page.clientWidth, table.scrollWidth, table.clientWidth];"
+            )
+        finally:
+            self.driver.set_window_size(1400, 1000)
+        page, window, table, box = widths
+        assert page <= window and table <= box, f"page {page} px in a {window} px window, table {table} px in {box} px"
