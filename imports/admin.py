@@ -35,7 +35,8 @@ class ImportFileAdmin(admin.ModelAdmin):
         "import_code", "company", "imported_by", "campaign", "stage", "status", "original_name",
         "original_file_link", "error_file_link", "options", "total_records", "processed_records",
         "failed_records", "error_message", "file_format", "checkpoint_rows", "lease_owner", "lease_expires_at",
-        "heartbeat_at", "attempts", "started_at", "finished_at", "created_at", "updated_at",
+        "heartbeat_at", "attempts", "started_at", "finished_at", "finished_notified_at", "files_expired_at",
+        "created_at", "updated_at",
     ]  # fmt: skip
     exclude = ["original_file", "error_file"]
 

@@ -56,6 +56,8 @@ class ImportFile(models.Model):
     content_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     # When the retention task deleted the original and error files (the row and its counters stay).
     files_expired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the importer was emailed that this import finished: a redelivered finish task sends nothing more.
+    finished_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -91,23 +91,29 @@ def webhook_test(*, webhook: Webhook) -> WebhookDelivery:
 
 def import_finished(*, import_file_id: int) -> list[WebhookDelivery]:
     """After an import's final commit: one delivery per active webhook of its company that takes the
-    event, and the importer's email. Safe to run twice for one finish (a redelivered task)."""
-    import_file = ImportFile.objects.select_related("company", "imported_by").filter(pk=import_file_id).first()
-    if import_file is None or import_file.status not in EVENT_OF_STATUS:
-        return []
-    event = EVENT_OF_STATUS[ImportFile.Status(import_file.status)]
-    data = _import_data(import_file)
-    created = []
+    event, and the importer's email. Safe to run twice for one finish (a redelivered task): the import
+    row is locked, and what was done since its `finished_at` is not done again."""
+    created: list[WebhookDelivery] = []
     with transaction.atomic():
+        locked = ImportFile.objects.select_for_update(of=("self",)).select_related("company", "imported_by")
+        import_file = locked.filter(pk=import_file_id).first()
+        if import_file is None or import_file.status not in EVENT_OF_STATUS:
+            return []
+        event = EVENT_OF_STATUS[ImportFile.Status(import_file.status)]
+        data = _import_data(import_file)
+        finished_at = import_file.finished_at or import_file.created_at
         webhooks = Webhook.objects.select_for_update().filter(company_id=import_file.company_id, is_active=True)
         for webhook in webhooks:
             if event not in webhook.events:
                 continue
             done = WebhookDelivery.objects.filter(webhook=webhook, import_file=import_file, event=event)
-            if done.filter(created_at__gte=import_file.finished_at or import_file.created_at).exists():
+            if done.filter(created_at__gte=finished_at).exists():
                 continue
             created.append(_new_delivery(webhook, event=event, import_file=import_file, data=data))
-        _email_importer(import_file, event=event)
+        notified = import_file.finished_notified_at
+        if notified is None or notified < finished_at:  # a retried import that finished again is news again
+            _email_importer(import_file, event=event)
+            ImportFile.objects.filter(pk=import_file.pk).update(finished_notified_at=timezone.now())
     return created
 
 

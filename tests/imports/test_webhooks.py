@@ -215,8 +215,28 @@ def test_finished_import_is_delivered_signed_and_emailed(
     html = email.alternatives[0][0]
     assert f'href="{link}/error_file"' in html and "<td>1</td>" in html
 
-    # Delivered once: the task redelivered by the broker adds nothing.
-    assert services.import_finished(import_file_id=import_file.pk) == []
+    # Delivered once: the task redelivered by the broker adds nothing, and emails nobody again.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.import_finished(import_file_id=import_file.pk) == []
+    assert len(sent_mail()) == 1
+
+
+@pytest.mark.django_db
+def test_an_import_retried_and_finished_again_emails_its_importer_again(
+    owner, run_tasks, sent_mail, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    import_file = finished_import(owner, django_capture_on_commit_callbacks)
+    run_tasks()
+    assert len(sent_mail()) == 1
+    # As a retry that completed again leaves it: a later finish.
+    ImportFile.objects.filter(pk=import_file.pk).update(finished_at=timezone.now() + timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_finished(import_file_id=import_file.pk)
+    assert len(sent_mail()) == 2
 
 
 @pytest.mark.django_db
