@@ -457,6 +457,8 @@ CELERY_BEAT_SCHEDULE["imports-expire-files"] = {
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
 # One attempt (connect, send, answer) is cut after this many seconds in all.
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A receiver's name must resolve within this long (at save, in the request, and at each delivery).
+WEBHOOK_RESOLVE_SECONDS = env.float("WEBHOOK_RESOLVE_SECONDS", default=3.0)
 # Receivers' certificates are checked against the system's CAs, or this bundle's (a private CA).
 WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
 # Attempt n+1 waits BASE * 4**(n-1) seconds: 1 min, 4 min, 16 min, ~1 h, ~4 h, ~17 h (7 tries, ~23 h).

@@ -10,6 +10,8 @@ a public address when saved and to 127.0.0.1 later is thus refused at delivery, 
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -75,9 +77,20 @@ def refusal(address: str) -> str | None:
     return None
 
 
+# getaddrinfo takes no timeout (the system resolver's own: 5 s per server and try): it runs in these
+# threads, and the caller stops waiting after WEBHOOK_RESOLVE_SECONDS. A stuck lookup holds its thread
+# until the resolver gives up; a request never waits longer than the setting.
+_RESOLVERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook-resolve")
+
+
 def _addresses(host: str, port: int) -> list[str]:
+    seconds = settings.WEBHOOK_RESOLVE_SECONDS
+    lookup = _RESOLVERS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=seconds)
+    except FutureTimeout:
+        lookup.cancel()  # still queued behind stuck lookups: never run it
+        raise Refused(f"The host {host} could not be resolved within {seconds:g} s.") from None
     except (OSError, UnicodeError) as error:
         raise Refused(f"The host {host} could not be resolved ({error}).") from None
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))

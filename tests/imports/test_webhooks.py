@@ -131,6 +131,36 @@ def test_create_refuses_destinations_that_are_not_public_https(client_for, owner
 
 
 @pytest.mark.django_db
+def test_a_name_that_does_not_resolve_in_time_is_refused_while_its_lookup_still_hangs(
+    client_for, owner, settings, monkeypatch
+):
+    """A receiver's name served by a DNS server that never answers: the request answers 422 after
+    WEBHOOK_RESOLVE_SECONDS, not after the resolver's own timeouts. The system resolver is held here
+    (a lookup that returns only when the test lets it), as such a server would hold it."""
+    import socket
+    import threading
+
+    settings.WEBHOOK_RESOLVE_SECONDS = 0.2
+    released, real = threading.Event(), socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host == "slow-dns.example.com":
+            released.wait(30)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    try:
+        response = create_webhook(client_for(owner), owner.company, "https://slow-dns.example.com/hook")
+        still_hanging = not released.is_set()
+    finally:
+        released.set()
+
+    assert still_hanging and response.status_code == 422, response.content
+    assert response.json()["errors"]["url"] == ["The host slow-dns.example.com could not be resolved within 0.2 s."]
+    assert not Webhook.objects.exists()
+
+
+@pytest.mark.django_db
 def test_create_shows_a_generated_secret_once(client_for, owner):
     client = client_for(owner)
     response = create_webhook(client, owner.company, "https://93.184.215.14/leadsy", events=["import.failed"])
