@@ -10,13 +10,14 @@ from rest_framework.reverse import reverse
 
 from accounts.serializers import UserShortSerializer
 from companies.serializers import CompanyShortSerializer
+from leadsy.files import absolute_url
 
 from .models import ImportFile, Webhook, WebhookDelivery
 
 
 def _download_url(request, import_file: ImportFile, kind: str) -> str:
     name = "import-original-file" if kind == "original_file" else "import-error-file"
-    return reverse(name, kwargs={"import_code": import_file.import_code}, request=request)
+    return absolute_url(request, reverse(name, kwargs={"import_code": import_file.import_code}))
 
 
 class ImportFileSerializer(serializers.ModelSerializer):

@@ -135,6 +135,9 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60 * 24 * 3)
 # Links in emails (set-password, invitations) point at the web client.
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+# The API's public origin (https://api.example.com), for file links built outside a request (webhook bodies,
+# sent by a worker). Unset: those links are paths on the API's host.
+API_BASE_URL = env.str("API_BASE_URL", default="")
 
 # Production must give the JWTs a key of their own (deploy check leadsy.E001); development derives one.
 JWT_SIGNING_KEY_IS_OWN = bool(env.str("JWT_SIGNING_KEY", default=""))

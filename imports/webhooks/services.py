@@ -59,7 +59,7 @@ def webhook_delete(*, webhook: Webhook) -> None:
 
 
 def _import_data(import_file: ImportFile | None) -> dict | None:
-    """The import as the API serializes it (file links as paths: a worker has no request host)."""
+    """The import as the API serializes it (a worker has no request: file links on API_BASE_URL, or paths)."""
     if import_file is None:
         return None
     return dict(ImportFileSerializer(import_file, context={"request": None}).data)

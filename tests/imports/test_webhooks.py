@@ -197,8 +197,9 @@ def test_create_refuses_bad_bodies(client_for, owner, body):
 
 @pytest.mark.django_db
 def test_finished_import_is_delivered_signed_and_emailed(
-    client_for, owner, allow_private, receiver, run_tasks, sent_mail, django_capture_on_commit_callbacks
+    client_for, owner, allow_private, receiver, run_tasks, sent_mail, django_capture_on_commit_callbacks, settings
 ):
+    settings.API_BASE_URL = "https://api.leadsy.example/"
     rec = receiver()
     client = client_for(owner)
     secret = "a-receiver-chosen-secret-1234"
@@ -225,9 +226,9 @@ def test_finished_import_is_delivered_signed_and_emailed(
     api = client.get(f"/api/v1/import/{import_file.import_code}").json()["import_file"]
     sent = body["data"]["import_file"]
     assert sent.keys() == api.keys()
-    for key, value in api.items():  # the same object; file links as paths (a worker knows no host)
+    for key, value in api.items():  # the same object; file links on API_BASE_URL (a worker knows no host)
         if key in ("error_file", "original_file"):
-            assert value.endswith(sent[key]) and sent[key].startswith("/api/v1/import/")
+            assert sent[key] == value.replace("http://testserver/", "https://api.leadsy.example/")
         else:
             assert sent[key] == value, key
     assert (sent["total_records"], sent["failed_records"]) == (2, 1)
@@ -249,6 +250,14 @@ def test_finished_import_is_delivered_signed_and_emailed(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.import_finished(import_file_id=import_file.pk) == []
     assert len(sent_mail()) == 1
+
+
+@pytest.mark.django_db
+def test_without_api_base_url_a_webhook_s_file_links_are_paths(owner, settings, django_capture_on_commit_callbacks):
+    settings.API_BASE_URL = ""
+    import_file = finished_import(owner, django_capture_on_commit_callbacks)
+    data = services._import_data(import_file)
+    assert data["original_file"] == f"/api/v1/import/{import_file.import_code}/original_file"
 
 
 @pytest.mark.django_db
