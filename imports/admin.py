@@ -40,9 +40,6 @@ class ImportFileAdmin(admin.ModelAdmin):
     ]  # fmt: skip
     exclude = ["original_file", "error_file"]
 
-    class Media:
-        css = {"all": ["imports/admin.css"]}  # long names wrap instead of widening the list
-
     def has_add_permission(self, request):
         return False  # imports start from the API or `manage.py import_leads`, which validate the file
 

@@ -238,6 +238,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadsy <no-reply@lea
 
 # --- Files ----------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "leadsy" / "static"]  # the project's own (the back office's stylesheet)
 # The image collects static files at build time outside the data volume (STATIC_ROOT=/app/static), so an upgrade
 # serves the new release's assets instead of the ones a volume kept.
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
