@@ -16,9 +16,10 @@ RULES: dict[str, tuple[str, ...]] = {
         "Email", "Email Address", "E-mail 1 - Value", "Primary Email", "Work Email", "Mail", "Correo",
         "Correo electrónico", "Correo-e", "Dirección de correo", "Dirección de correo electrónico", "Emails",
         "Person - Email", "Person - Email - Work",
-        "E-mail 2 Address", "E-mail 2 - Value", "Email 2", "Secondary Email", "Personal Email",
-        "Person - Email - Home",
-        "E-mail 3 Address", "E-mail 3 - Value", "Email 3", "Tertiary Email", "Person - Email - Other",
+        "E-mail 2 Address", "Dirección de correo electrónico 2", "E-mail 2 - Value", "Email 2", "Secondary Email",
+        "Personal Email", "Person - Email - Home",
+        "E-mail 3 Address", "Dirección del correo electrónico 3", "E-mail 3 - Value", "Email 3", "Tertiary Email",
+        "Person - Email - Other",
     ),
     "phone": (
         # mobile
@@ -26,17 +27,18 @@ RULES: dict[str, tuple[str, ...]] = {
         "Teléfono móvil", "Número de móvil", "Celular", "Person - Phone - Mobile", "SMS", "WhatsApp",
         # main (Google's numbered phones are ranked by their label, see NUMBERED_PHONE)
         "Phone", "Phone Number", "Telephone", "Telephone Number", "Tel", "Teléfono", "Número de teléfono",
-        "Número teléfono", "Tlf", "Tfno", "Primary Phone", "Person - Phone",
+        "Número teléfono", "Tlf", "Tfno", "Primary Phone", "Teléfono principal", "Person - Phone",
         "Phone 1 - Value", "Phone 2 - Value", "Phone 3 - Value", "Phone 4 - Value", "Phone 5 - Value",
         # work
         "Business Phone", "Work Phone", "Work Direct Phone", "Direct Phone", "Office Phone",
-        "Person - Phone - Work", "Business Phone 2", "Teléfono del trabajo", "Teléfono oficina",
+        "Person - Phone - Work", "Business Phone 2", "Teléfono del trabajo", "Teléfono del trabajo 2",
+        "Teléfono oficina",
         # home
-        "Home Phone", "Home Phone 2", "Person - Phone - Home", "Landline Number", "Teléfono fijo",
-        "Teléfono casa",
+        "Home Phone", "Particular", "Teléfono particular", "Home Phone 2", "Person - Phone - Home",
+        "Landline Number", "Teléfono fijo", "Teléfono casa",
         # other
-        "Company Main Phone", "Corporate Phone", "Company Phone", "Other Phone", "Person - Phone - Other",
-        "Car Phone",
+        "Company Main Phone", "Número de centralita de la organización", "Corporate Phone", "Company Phone",
+        "Other Phone", "Otro teléfono", "Person - Phone - Other", "Car Phone",
     ),
     "first_name": (
         "First Name", "Given Name", "First", "Forename", "FNAME", "Nombre", "Nombres", "Primer nombre",
@@ -47,23 +49,26 @@ RULES: dict[str, tuple[str, ...]] = {
         "Person - Last name",
     ),
     "company_name": (
-        "Company", "Company Name", "Organization", "Organisation", "Organization Name", "Organization 1 - Name",
-        "Account Name", "Business", "Empresa", "Nombre de la empresa", "Nombre empresa", "Compañía",
-        "Razón social", "Person - Organization", "Organization - Name", "Company Name for Emails", "Account",
-        "Cuenta",
+        "Company", "Company Name", "Organization", "Organisation", "Organización", "Organization Name",
+        "Organization 1 - Name", "Account Name", "Business", "Empresa", "Nombre de la empresa", "Nombre empresa",
+        "Compañía", "Razón social", "Person - Organization", "Organization - Name", "Company Name for Emails",
+        "Account", "Cuenta",
     ),
     "job_title": (
         "Job Title", "Job", "Position", "Role", "Organization Title", "Organization 1 - Title",
         "Person - Job title", "Cargo", "Puesto", "Puesto de trabajo", "Designation", "Occupation", "Profession",
+        "Profesión",
     ),
     "city": (
         "City", "Town", "Ciudad", "Localidad", "Población", "Municipio", "Address 1 - City", "Mailing City",
-        "Business City", "Home City", "Address 2 - City", "Other City", "Company City",
+        "Business City", "Ciudad de trabajo", "Home City", "Address 2 - City", "Other City", "Otra ciudad",
+        "Company City",
     ),
     "country": (
         "Country", "Country/Region", "Country Code", "País", "Código país", "Address 1 - Country",
-        "Mailing Country", "Business Country/Region", "Business Country", "Home Country/Region", "Home Country",
-        "Address 2 - Country", "Other Country/Region", "Other Country", "Company Country",
+        "Mailing Country", "Business Country/Region", "Business Country", "País o región del trabajo",
+        "País de trabajo", "Home Country/Region", "Home Country", "País o región del domicilio",
+        "Address 2 - Country", "Other Country/Region", "Other Country", "Otro país o región", "Company Country",
     ),
     "source": ("Source", "Lead Source", "Original Source", "Origin", "Origen", "Fuente", "Fuente del lead"),
     "notes": (
@@ -117,6 +122,10 @@ NEVER = frozenset(
         "ISDN", "Radio Phone", "Telex", "TTY/TDD Phone", "Salutation", "Name Prefix", "Prefix", "Tratamiento",
         "Saludo", "E-mail Display Name", "E-mail 2 Display Name", "E-mail 3 Display Name", "CC", "Region",
         "Location", "Contact", "Contacto",
+        # Spanish Outlook's names of the same (its fax, callback, radio, teletype and display-name columns)
+        "Otro fax", "Devolución de llamada", "Radioteléfono", "Número de teletipo",
+        "Nombre de pantalla de correo electrónico", "Nombre de pantalla de correo electrónico 2",
+        "Nombre de pantalla de correo electrónico 3",
     )
 )  # fmt: skip
 # Google Contacts' "Phone N - Value" columns say what they are in "Phone N - Label" (or "- Type"): per
