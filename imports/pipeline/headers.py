@@ -153,6 +153,29 @@ def _share(values: pd.Series, pattern: re.Pattern) -> bool:
     return len(values) >= CONTENT_MIN and values.str.match(pattern).mean() >= CONTENT_SHARE
 
 
+def _none_alike(values: pd.Series, pattern: re.Pattern) -> bool:
+    values = values[values.str.strip() != ""]
+    return len(values) >= CONTENT_MIN and not values.str.match(pattern).any()
+
+
+def _drop_contradicted_aliases(sources: dict, matched_by: dict, sample: pd.DataFrame) -> None:
+    """A name is no promise: a column an alias sent to email or phone whose sampled values hold not one
+    of its kind (a Spanish "Particular" of Sí/No beside the e-mail) would fail every row it fills, so it
+    feeds nothing and goes to extra. Decided on CONTENT_MIN values at least; a mapping is never undone."""
+    for target, pattern in (("email", EMAIL_VALUE), ("phone", PHONE_VALUE)):
+        contradicted = {
+            name for name in sources.get(target, ())
+            if matched_by.get(name) == "alias" and name in sample.columns
+            and _none_alike(sample[name].head(100), pattern)
+        }  # fmt: skip
+        if contradicted:
+            sources[target] = tuple(name for name in sources[target] if name not in contradicted)
+            for name in contradicted:
+                del matched_by[name]
+            if not sources[target]:
+                del sources[target]
+
+
 def _mostly_courtesy(values: pd.Series) -> bool:
     values = values[values.str.strip() != ""]
     return len(values) > 0 and values.map(fold).isin(COURTESY_TITLES).mean() > 0.5
@@ -195,6 +218,8 @@ def plan_columns(
     for target, found in ranked.items():
         sources[target] = tuple(name for _, _, name in sorted(found))
         matched_by.update({name: "alias" for name in sources[target]})
+    if sample is not None:
+        _drop_contradicted_aliases(sources, matched_by, sample)
     for name in titles:
         courtesy = sample is not None and name in sample.columns and _mostly_courtesy(sample[name].head(50))
         if "job_title" not in sources and not courtesy:

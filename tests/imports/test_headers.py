@@ -96,6 +96,26 @@ def test_content_decides_a_column_no_name_matches_but_never_on_few_values():
         plan_columns(header, sample=mails.head(4))
 
 
+def test_a_phone_or_email_name_whose_values_hold_none_feeds_nothing():
+    """Spanish "Particular" is Outlook's home phone, and in a hand-made sheet a yes/no column: its values
+    decide. On fewer than a handful of values, or when a mapping names it, the column keeps its field."""
+    import pandas as pd
+
+    header = ["Correo", "Particular", "Teléfono"]
+    sample = pd.DataFrame({
+        "Correo": [f"p{i}@example.com" for i in range(6)], "Particular": ["Sí", "No"] * 3,
+        "Teléfono": ["", "600 000 141", "", "", "", ""],
+    })  # fmt: skip
+    plan = plan_columns(header, sample=sample)
+    assert plan.sources["phone"] == ("Teléfono",) and "Particular" in plan.extra
+    assert "Particular" not in plan.matched_by
+    phones = sample.assign(Particular=["600 000 142", "", "", "", "", ""])
+    assert plan_columns(header, sample=phones).sources["phone"] == ("Teléfono", "Particular")
+    assert plan_columns(header, sample=sample.head(4)).sources["phone"] == ("Teléfono", "Particular")
+    mapped = plan_columns(header, sample=sample, mapping={"Particular": "phone"})
+    assert mapped.sources["phone"] == ("Particular",)
+
+
 def test_mapping_wins_over_aliases():
     plan = plan_columns(["Email", "E-mail", "Col X"], mapping={"E-mail": "email", "Col X": "phone"})
     assert plan.fields == {"email": "E-mail", "phone": "Col X"}
