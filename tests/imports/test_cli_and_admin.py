@@ -25,7 +25,7 @@ def run_import(path: Path, *args: str) -> str:
 @pytest.fixture
 def lead_csv(tmp_path) -> tuple[Path, dict]:
     path = tmp_path / "leads.csv"
-    write_lead_file(path, 300, seed=7)
+    write_lead_file(path, 1_200, seed=7)  # past a thousand: the summary groups its digits
     return path, json.loads(Path(f"{path}.expected.json").read_text())
 
 
@@ -38,9 +38,9 @@ def test_cli_imports_a_file_in_process_with_exact_counts(owner, lead_csv):
     assert import_file.imported_by == owner
     assert (import_file.total_records, import_file.failed_records) == (expected["rows"], expected["failed"])
     assert Lead.objects.filter(company=owner.company).count() == expected["imported"]
-    assert f"{expected['rows']} rows, {expected['imported']} imported, {expected['failed']} failed" in output
+    assert f"{expected['rows']:,} rows, {expected['imported']:,} imported, {expected['failed']:,} failed" in output
     assert import_file.duplicate_records == expected["duplicates"] > 0
-    assert f"(of which {expected['duplicates']} duplicates)" in output
+    assert f"(of which {expected['duplicates']:,} duplicates)" in output
     assert "Error file:" in output
 
 

@@ -78,13 +78,14 @@ class Command(BaseCommand):
             self.stdout.write("Queued; a Celery worker will process it. Follow it in the admin or the API.")
             return
 
-        bar = None if opts["no_progress"] else tqdm(unit=" rows", unit_scale=True, dynamic_ncols=True, desc="Importing")
+        bar = None if opts["no_progress"] else tqdm(unit=" rows", dynamic_ncols=True, desc="Importing")
 
         def progress(current: ImportFile) -> None:
             if bar is None:
                 return
             if bar.total != current.total_records:
                 bar.total = current.total_records
+                bar.unit_scale = current.total_records >= 10_000  # "1.2M rows"; a small file's counts as they are
             bar.update(current.processed_records - bar.n)
 
         try:
@@ -120,9 +121,9 @@ class Command(BaseCommand):
     def _summary(self, import_file: ImportFile) -> None:
         imported = import_file.processed_records - import_file.failed_records
         self.stdout.write(
-            f"{import_file.get_status_display()}: {import_file.total_records} rows, {imported} imported, "
-            f"{import_file.failed_records} failed (of which {import_file.duplicate_records} duplicates), "
-            f"{import_file.warning_records} with warnings ({import_file.success_rate}% success)."
+            f"{import_file.get_status_display()}: {import_file.total_records:,} rows, {imported:,} imported, "
+            f"{import_file.failed_records:,} failed (of which {import_file.duplicate_records:,} duplicates), "
+            f"{import_file.warning_records:,} with warnings ({import_file.success_rate}% success)."
         )
         if import_file.error_file:
             location: str | None
