@@ -27,6 +27,7 @@ from .rules import (
     NEVER,
     NUMBERED_PHONE,
     PHONE_VALUE,
+    POSSIBLY,
     RULES,
     TITLE,
 )
@@ -155,14 +156,14 @@ def _share(values: pd.Series, pattern: re.Pattern) -> bool:
 
 def _none_alike(values: pd.Series, pattern: re.Pattern) -> bool:
     values = values[values.str.strip() != ""]
-    return len(values) >= CONTENT_MIN and not values.str.match(pattern).any()
+    return len(values) >= CONTENT_MIN and not values.str.contains(pattern).any()
 
 
 def _drop_contradicted_aliases(sources: dict, matched_by: dict, sample: pd.DataFrame) -> None:
     """A name is no promise: a column an alias sent to email or phone whose sampled values hold not one
     of its kind (a Spanish "Particular" of Sí/No beside the e-mail) would fail every row it fills, so it
     feeds nothing and goes to extra. Decided on CONTENT_MIN values at least; a mapping is never undone."""
-    for target, pattern in (("email", EMAIL_VALUE), ("phone", PHONE_VALUE)):
+    for target, pattern in POSSIBLY.items():
         contradicted = {
             name for name in sources.get(target, ())
             if matched_by.get(name) == "alias" and name in sample.columns

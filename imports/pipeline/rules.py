@@ -139,6 +139,10 @@ CONTENT_MIN = 5
 CONTENT_SHARE = 0.8
 EMAIL_VALUE = re.compile(r"^\s*[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+\s*$")
 PHONE_VALUE = re.compile(r"^\s*'?(?:tel:)?\+?[\d\s().\-/]{7,}\s*$")
+# What a value must hold to be possibly of the kind its column's name says: a column an alias sends to email
+# or phone whose sampled values never do is no such column (headers._drop_contradicted_aliases). Looser
+# than the patterns above, so that "600 000 141 ext. 12" or "Ana <ana@example.com>" keep their column.
+POSSIBLY = {"email": re.compile(r"@"), "phone": re.compile(r"(?:\D*\d){7}")}
 
 
 # Every folded name of the table, for scoring header candidates.

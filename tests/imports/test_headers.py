@@ -109,7 +109,7 @@ def test_a_phone_or_email_name_whose_values_hold_none_feeds_nothing():
     plan = plan_columns(header, sample=sample)
     assert plan.sources["phone"] == ("Teléfono",) and "Particular" in plan.extra
     assert "Particular" not in plan.matched_by
-    phones = sample.assign(Particular=["600 000 142", "", "", "", "", ""])
+    phones = sample.assign(Particular=[f"600 000 14{i} ext. 12" for i in range(6)])  # a phone, as people write it
     assert plan_columns(header, sample=phones).sources["phone"] == ("Teléfono", "Particular")
     assert plan_columns(header, sample=sample.head(4)).sources["phone"] == ("Teléfono", "Particular")
     mapped = plan_columns(header, sample=sample, mapping={"Particular": "phone"})
