@@ -17,7 +17,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgresql://root@127.0.0.1:5432/leadsy_bench"
-QUERIES = ["", "garcia", "ana munoz", "lead4321@", "nobodyhere", "mu", "qx"]  # "mu", "qx": words too short for trigrams, the second matching nothing
+# "mu" and "qx": words too short for a trigram, the second matching nothing.
+QUERIES = ["", "garcia", "ana munoz", "lead4321@", "nobodyhere", "mu", "qx"]
 
 GENERATE = """
 INSERT INTO campaigns_lead (company_id, first_name, last_name, email, phone, company_name, job_title, city,
