@@ -65,12 +65,15 @@ RULES: dict[str, tuple[str, ...]] = {
         "Company City",
     ),
     "country": (
-        "Country", "Country/Region", "Country Code", "País", "Código país", "Address 1 - Country",
+        "Country", "Country/Region", "Country Code", "País", "País/región", "Código país", "Address 1 - Country",
         "Mailing Country", "Business Country/Region", "Business Country", "País o región del trabajo",
         "País de trabajo", "Home Country/Region", "Home Country", "País o región del domicilio",
         "Address 2 - Country", "Other Country/Region", "Other Country", "Otro país o región", "Company Country",
     ),
-    "source": ("Source", "Lead Source", "Original Source", "Origin", "Origen", "Fuente", "Fuente del lead"),
+    "source": (
+        "Source", "Lead Source", "Original Source", "Fuente original de tráfico", "Origin", "Origen", "Fuente",
+        "Fuente del lead",
+    ),
     "notes": (
         "Notes", "Note", "Comments", "Comment", "Notas", "Nota", "Comentarios", "Observaciones", "Description",
         "Descripción", "Contact Description", "Person - Note",
