@@ -9,6 +9,7 @@ a public address when saved and to 127.0.0.1 later is thus refused at delivery, 
 """
 
 import ipaddress
+import os
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -79,13 +80,22 @@ def refusal(address: str) -> str | None:
 
 # getaddrinfo takes no timeout (the system resolver's own: 5 s per server and try): it runs in these
 # threads, and the caller stops waiting after WEBHOOK_RESOLVE_SECONDS. A stuck lookup holds its thread
-# until the resolver gives up; a request never waits longer than the setting.
-_RESOLVERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook-resolve")
+# until the resolver gives up; a request never waits longer than the setting. One pool per process: a
+# forked worker (Celery's pool, gunicorn's) inherits no threads, only a parent's pool that believes it has.
+_resolvers: dict[int, ThreadPoolExecutor] = {}
+
+
+def _resolver_pool() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    if pid not in _resolvers:
+        _resolvers.clear()
+        _resolvers[pid] = ThreadPoolExecutor(max_workers=8, thread_name_prefix="webhook-resolve")
+    return _resolvers[pid]
 
 
 def _addresses(host: str, port: int) -> list[str]:
     seconds = settings.WEBHOOK_RESOLVE_SECONDS
-    lookup = _RESOLVERS.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    lookup = _resolver_pool().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
         infos = lookup.result(timeout=seconds)
     except FutureTimeout:

@@ -160,6 +160,27 @@ def test_a_name_that_does_not_resolve_in_time_is_refused_while_its_lookup_still_
     assert not Webhook.objects.exists()
 
 
+def _resolve_in_child(url, queue):
+    try:
+        queue.put(resolve(url).address)
+    except Refused as error:
+        queue.put(str(error))
+
+
+def test_a_forked_worker_resolves_names_after_its_parent_did(settings):
+    """Celery's pool and gunicorn fork their workers: a child must not wait on the parent's lookup threads."""
+    import multiprocessing
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    assert resolve("http://localhost/").address in ("127.0.0.1", "::1")  # the parent's pool has a thread
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_resolve_in_child, args=("http://localhost/", queue))
+    child.start()
+    child.join(30)
+    assert queue.get(timeout=5) in ("127.0.0.1", "::1")
+
+
 @pytest.mark.django_db
 def test_create_shows_a_generated_secret_once(client_for, owner):
     client = client_for(owner)
