@@ -149,13 +149,17 @@ def _mapped(mapping, columns: list[str], header: list[str]) -> tuple[dict[str, s
     return fields, ignored
 
 
+def _filled(values: pd.Series) -> pd.Series:
+    return values[values.str.strip() != ""]
+
+
 def _share(values: pd.Series, pattern: re.Pattern) -> bool:
-    values = values[values.str.strip() != ""]
+    values = _filled(values)
     return len(values) >= CONTENT_MIN and values.str.match(pattern).mean() >= CONTENT_SHARE
 
 
 def _none_alike(values: pd.Series, pattern: re.Pattern) -> bool:
-    values = values[values.str.strip() != ""]
+    values = _filled(values)
     return len(values) >= CONTENT_MIN and not values.str.contains(pattern).any()
 
 
@@ -178,7 +182,7 @@ def _drop_contradicted_aliases(sources: dict, matched_by: dict, sample: pd.DataF
 
 
 def _mostly_courtesy(values: pd.Series) -> bool:
-    values = values[values.str.strip() != ""]
+    values = _filled(values)
     return len(values) > 0 and values.map(fold).isin(COURTESY_TITLES).mean() > 0.5
 
 

@@ -103,9 +103,9 @@ def phones_to_e164(raw: pd.Series, region: str | None) -> pd.Series:
     part fully matches one of the region's number types and that parse would not strip or reinterpret
     are valid as `+<country code><digits>`. Anything else goes through phonenumbers (cached).
     """
-    result = pd.Series(None, index=raw.index, dtype=object)
     if len(raw) < VECTORIZED_MIN_PHONES:
         return _parsed(raw, region)
+    result = pd.Series(None, index=raw.index, dtype=object)
     cleaned = raw.str.replace(PHONE_SEPARATORS, "", regex=True)
     # ASCII digits (an RE2 class): other digits take phonenumbers' path, which reads them the same.
     plain = cleaned.str.fullmatch(r"\+?[0-9]{2,20}").fillna(False).astype(bool)
@@ -144,8 +144,9 @@ def phones_to_e164(raw: pd.Series, region: str | None) -> pd.Series:
 
 
 def _parsed(raw: pd.Series, region: str | None) -> pd.Series:
-    parsed = {value: phone_to_e164(value, region) for value in raw.unique()}
-    return raw.map(parsed).astype(object)
+    """`phone_to_e164` once per distinct value; None (never NaN) where invalid, as the fast path answers."""
+    parsed = raw.map({value: phone_to_e164(value, region) for value in raw.unique()}).astype(object)
+    return parsed.where(parsed.notna(), None)
 
 
 def column_text(chunk: pd.DataFrame, source: str | None) -> pd.Series:
